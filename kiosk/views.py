@@ -1,0 +1,272 @@
+"""Kiosk journey: language → question steps (→ emergency contacts) → consent → receipt.
+
+Views are thin: they keep the draft, build the step's form from the spec and call the
+intake services. Every page is `no-store`; finishing or quitting deletes everything.
+"""
+from __future__ import annotations
+
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import RadioField
+from wtforms.validators import InputRequired
+
+from forms.builder import MultiCheckboxField, step_form
+from forms.spec import load_consent, load_form
+from kiosk import bp, drafts
+from kiosk.receipt import follow_up_url, inline_svg
+from tsunagi import intakes, municipality
+from tsunagi.consent import ConsentGiven, text_hash
+from tsunagi.extensions import db
+from tsunagi.i18n import LOCALES
+from tsunagi.models import District, Location, Provider
+from tsunagi.status import EMERGENCY_TEXTS
+from tsunagi.triage import InvalidAnswers, render_reason
+
+FORM_ID = "intake-default"
+
+
+class ConsentForm(FlaskForm):
+    share = RadioField(
+        _l("May we send your answers to the support office named above?"),
+        choices=[("yes", _l("Yes, send them")), ("no", _l("No, do not send them"))],
+        validators=[InputRequired(message=_l("Please choose an answer."))],
+    )
+    contact_methods = MultiCheckboxField(
+        _l("How may the office contact you? Choose all that are fine."),
+        choices=[("phone", _l("Phone call")), ("sms", _l("Text message (SMS)")),
+                 ("email", _l("Email")), ("visit", _l("Home visit")),
+                 ("none", _l("Please do not contact me; I will contact them"))],
+    )
+
+
+def _location(code: str) -> Location:
+    loc = db.session.scalar(select(Location).where(Location.code == code, Location.active.is_(True)))
+    if loc is None or loc.kind not in ("library", "hub"):
+        abort(404)
+    return loc
+
+
+def _check_locale(locale: str) -> None:
+    if locale not in LOCALES:
+        abort(404)
+
+
+def _draft_or_restart(loc: Location, locale: str):
+    draft = drafts.current(loc)
+    if draft is None:
+        return None, redirect(url_for("kiosk.welcome", location=loc.code, locale=locale))
+    return draft, None
+
+
+def _is_urgent(answers: dict) -> bool:
+    return answers.get("danger_now") in ("yes", "unsure") or "violence" in (answers.get("concerns") or [])
+
+
+def _visible_steps(answers: dict):
+    return [s for s in load_form(FORM_ID).steps if s.shown(answers)]
+
+
+def _district_choices(locale: str):
+    rows = db.session.scalars(select(District).order_by(District.position))
+    return [(d.code, municipality.localized(d.name, locale)) for d in rows]
+
+
+def _emergency_contacts():
+    muni = municipality.current(db.session)
+    return [{"label": _(EMERGENCY_TEXTS[c["kind"]]), "number": c["number"]}
+            for c in (muni.emergency_contacts if muni else [])]
+
+
+def _answers_for_triage(answers: dict) -> dict:
+    keys = ("subject", "age_band", "pregnant", "concerns", "household", "danger_now", "area")
+    out = {k: answers[k] for k in keys if answers.get(k) not in (None, "")}
+    out.setdefault("pregnant", "no")
+    return out
+
+
+@bp.get("/")
+def home():
+    """Demo landing: the kiosks of the municipality, the follow-up page, provider login."""
+    kiosks = db.session.scalars(
+        select(Location).where(Location.kind.in_(("library", "hub")), Location.active.is_(True))
+        .order_by(Location.id))
+    return render_template("kiosk/home.html", kiosks=list(kiosks), localized=municipality.localized)
+
+
+@bp.get("/k/<location>/")
+def choose_language(location: str):
+    loc = _location(location)
+    return render_template("kiosk/language.html", loc=loc, name=municipality.localized(loc.name, "ja"))
+
+
+@bp.get("/k/<location>/<locale>/")
+def welcome(location: str, locale: str):
+    _check_locale(locale)
+    loc = _location(location)
+    return render_template("kiosk/welcome.html", loc=loc, locale=locale, form=FlaskForm(),
+                           emergency=_emergency_contacts())
+
+
+@bp.post("/k/<location>/<locale>/start")
+def start(location: str, locale: str):
+    _check_locale(locale)
+    loc = _location(location)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    drafts.start(loc)
+    first = _visible_steps({})[0]
+    return redirect(url_for("kiosk.step", location=loc.code, locale=locale, step_id=first.id))
+
+
+@bp.route("/k/<location>/<locale>/q/<step_id>", methods=["GET", "POST"])
+def step(location: str, locale: str, step_id: str):
+    """One group of questions. Invalid answers re-show the step with errors; what was
+    typed stays in the form."""
+    _check_locale(locale)
+    loc = _location(location)
+    spec = load_form(FORM_ID)
+    current_step = spec.step(step_id)
+    if current_step is None:
+        abort(404)
+    draft, restart = _draft_or_restart(loc, locale)
+    if restart:
+        return restart
+    steps = _visible_steps(draft.answers)
+    if current_step not in steps:
+        return redirect(url_for("kiosk.step", location=location, locale=locale, step_id=steps[0].id))
+    form = step_form(spec, step_id)(data=draft.answers)
+    for q in current_step.questions:
+        if q.type == "district":
+            getattr(form, q.id).choices = _district_choices(locale)
+    if form.validate_on_submit():
+        values = {q.id: getattr(form, q.id).data for q in current_step.questions}
+        was_urgent = _is_urgent(draft.answers)
+        drafts.save(draft, **values)
+        steps = _visible_steps(draft.answers)
+        index = steps.index(current_step)
+        following = steps[index + 1].id if index + 1 < len(steps) else None
+        if _is_urgent(draft.answers) and not was_urgent and not draft.urgent_seen:
+            # Urgent never waits for the rest of the form (DOMAIN.md, priority).
+            return redirect(url_for("kiosk.urgent", location=location, locale=locale, next=following))
+        if following is None:
+            return redirect(url_for("kiosk.consent", location=location, locale=locale))
+        return redirect(url_for("kiosk.step", location=location, locale=locale, step_id=following))
+    index = steps.index(current_step)
+    back = steps[index - 1].id if index else None
+    return render_template(
+        "kiosk/step.html", loc=loc, locale=locale, form=form, step=current_step,
+        number=index + 1, total=len(steps), back=back,
+    ), 200 if request.method == "GET" else 422
+
+
+@bp.route("/k/<location>/<locale>/urgent", methods=["GET", "POST"])
+def urgent(location: str, locale: str):
+    _check_locale(locale)
+    loc = _location(location)
+    draft, restart = _draft_or_restart(loc, locale)
+    if restart:
+        return restart
+    spec = load_form(FORM_ID)
+    following = request.args.get("next")
+    if following is not None and spec.step(following) is None:
+        following = None
+    form = FlaskForm()
+    if form.validate_on_submit():
+        draft.urgent_seen = True
+        db.session.commit()
+        if following:
+            return redirect(url_for("kiosk.step", location=location, locale=locale, step_id=following))
+        return redirect(url_for("kiosk.consent", location=location, locale=locale))
+    return render_template("kiosk/urgent.html", loc=loc, locale=locale, form=form,
+                           emergency=_emergency_contacts(), next=following)
+
+
+def _consent_text(locale: str):
+    spec = load_consent()
+    paragraphs = [_(p) for p in spec.paragraphs]
+    return spec, paragraphs
+
+
+@bp.route("/k/<location>/<locale>/consent", methods=["GET", "POST"])
+def consent(location: str, locale: str):
+    _check_locale(locale)
+    loc = _location(location)
+    draft, restart = _draft_or_restart(loc, locale)
+    if restart:
+        return restart
+    answers = _answers_for_triage(draft.answers)
+    try:
+        parsed = intakes.parse_answers(db.session, answers)
+    except InvalidAnswers:
+        # A step is missing (e.g. the resident jumped ahead): go to the first one.
+        first = _visible_steps(draft.answers)[0]
+        return redirect(url_for("kiosk.step", location=location, locale=locale, step_id=first.id))
+    decision = intakes.route(db.session, parsed, locale)
+    provider = db.session.get(Provider, decision.provider_id) if decision.provider_id else None
+    spec, paragraphs = _consent_text(locale)
+    form = ConsentForm()
+    if form.validate_on_submit():
+        if draft.intake_id is None:
+            given = ConsentGiven(
+                text_id=spec.id, text_version=spec.version, text_hash=text_hash(paragraphs),
+                locale=locale, share_with_provider=form.share.data == "yes", channel="kiosk",
+                location_id=loc.id, contact_methods=tuple(form.contact_methods.data or ()),
+            )
+            submitted = intakes.submit(
+                db.session, form_id=FORM_ID, form_version=load_form(FORM_ID).version,
+                locale=locale, channel="kiosk", location=loc, answers=answers,
+                identifying={k: draft.answers.get(k) for k in intakes.IDENTIFYING}, consent=given,
+            )
+            draft.intake_id = submitted.intake.id
+            draft.receipt = {"token": submitted.secrets.token, "code": submitted.secrets.grouped_code}
+            # The answers are in the intake now; the draft keeps only what the receipt shows.
+            draft.answers = {}
+            db.session.commit()
+        return redirect(url_for("kiosk.receipt", location=location, locale=locale))
+    return render_template("kiosk/consent.html", loc=loc, locale=locale, form=form,
+                           paragraphs=paragraphs, provider=provider, localized=municipality.localized,
+                           back=_visible_steps(draft.answers)[-1].id)
+
+
+@bp.get("/k/<location>/<locale>/receipt")
+def receipt(location: str, locale: str):
+    _check_locale(locale)
+    loc = _location(location)
+    draft, restart = _draft_or_restart(loc, locale)
+    if restart:
+        return restart
+    if not draft.receipt or not draft.intake_id:
+        return redirect(url_for("kiosk.consent", location=location, locale=locale))
+    from tsunagi.models import Intake
+
+    intake = db.session.get(Intake, draft.intake_id)
+    view = intakes.decision_view(db.session, intake.decision, _, locale)
+    base = current_app.config["BASE_URL"] or request.host_url
+    url = follow_up_url(base, draft.receipt["token"])
+    return render_template(
+        "kiosk/receipt.html", loc=loc, locale=locale, intake=intake, decision=view,
+        qr=inline_svg(url, _("QR code to follow your consultation")), code=draft.receipt["code"],
+        shared=intake.status != "not_shared", form=FlaskForm(),
+        emergency=_emergency_contacts() if intake.priority == "urgent" else [],
+    )
+
+
+@bp.post("/k/<location>/<locale>/finish")
+def finish(location: str, locale: str):
+    """Finish or quit: delete the draft, clear the session and the browser's site data."""
+    _check_locale(locale)
+    loc = _location(location)
+    drafts.end()
+    response = redirect(url_for("kiosk.choose_language", location=loc.code))
+    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    return response
+
+
+@bp.get("/f")
+def follow_up_page():
+    """The QR's target. The token stays in the URL fragment; the page's script posts it to
+    /api/v1/follow-up, so it never appears in a request line or a log."""
+    return render_template("kiosk/follow_up.html")

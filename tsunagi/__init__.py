@@ -1,0 +1,35 @@
+"""tsunagi: intake and routing for 重層的支援体制整備事業."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. `config` overrides settings (tests); see tsunagi.config."""
+    app = Flask(__name__)
+    from tsunagi import cli, config as settings, errors, i18n, security
+    from tsunagi.extensions import csrf, db, limiter, login_manager
+
+    settings.init_app(app, config)
+    db.init_app(app)
+    i18n.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    register_blueprints(app)
+    return app
+
+
+def register_blueprints(app: Flask) -> None:
+    from api import bp as api_bp
+    from inbox import bp as inbox_bp
+    from kiosk import bp as kiosk_bp
+    from tsunagi.health import bp as health_bp
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(kiosk_bp)
+    app.register_blueprint(inbox_bp, url_prefix="/provider")
+    app.register_blueprint(api_bp, url_prefix="/api")

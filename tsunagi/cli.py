@@ -1,0 +1,151 @@
+"""`flask --app wsgi ...` commands for municipal IT: load data, accounts, triage, catalogs."""
+from __future__ import annotations
+
+import json
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from tsunagi import accounts, municipality
+from tsunagi.datafile import DataFileError
+from tsunagi.extensions import db
+from tsunagi.models import Provider, User
+from tsunagi.triage import InvalidAnswers
+
+municipality_cli = AppGroup("municipality", help="Municipality data (districts, providers...).")
+users_cli = AppGroup("users", help="Provider-side accounts.")
+demo_cli = AppGroup("demo", help="Demo data (only with TSUNAGI_DEMO=1).")
+triage_cli = AppGroup("triage", help="Try the triage rules.")
+translate_cli = AppGroup("translate", help="Translation catalogs (Babel).")
+
+
+def _load(path: str):
+    try:
+        return municipality.load_file(path)
+    except DataFileError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@municipality_cli.command("check")
+@click.argument("path", type=click.Path(dir_okay=False))
+def municipality_check(path: str) -> None:
+    """Validate a municipality file without loading it."""
+    spec = _load(path)
+    click.echo(f"{path}: ok ({len(spec.districts)} districts, {len(spec.locations)} locations, "
+               f"{len(spec.providers)} providers)")
+
+
+@municipality_cli.command("load")
+@click.argument("path", type=click.Path(dir_okay=False), required=False)
+@click.option("--demo", is_flag=True, help="Load the shipped demo municipality.")
+def municipality_load(path: str | None, demo: bool) -> None:
+    """Validate PATH and write it to the database (rows are matched by code)."""
+    if bool(path) == demo:
+        raise click.UsageError("give a PATH or --demo")
+    spec = _load(str(municipality.DEMO_FILE) if demo else path)
+    municipality.apply(db.session, spec)
+    db.session.commit()
+    click.echo(f"loaded {spec.code}: {len(spec.districts)} districts, {len(spec.locations)} locations, "
+               f"{len(spec.providers)} providers")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(accounts.ROLES), required=True)
+@click.option("--provider", "provider_code", help="Provider code (for provider roles).")
+@click.password_option()
+def users_create(username: str, role: str, provider_code: str | None, password: str) -> None:
+    """Create an account; prints its API token once."""
+    try:
+        _user, token = accounts.create_user(db.session, username, password, role, provider_code)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"created {username} ({role}); API token (shown once): {token}")
+
+
+@demo_cli.command("setup")
+def demo_setup() -> None:
+    """Load the demo municipality and (re)create demo accounts with fresh passwords.
+
+    Writes them to instance/demo-credentials.json. Refuses outside demo mode.
+    """
+    if not current_app.config["DEMO"]:
+        raise click.ClickException("demo accounts exist only in demo mode (TSUNAGI_DEMO=1)")
+    spec = _load(str(municipality.DEMO_FILE))
+    municipality.apply(db.session, spec)
+    wanted = [(p.code, "provider_staff", p.code) for p in spec.providers]
+    wanted += [("coordinator", "coordinator", None), ("admin", "admin", None),
+               ("outreach", "outreach_worker", None)]
+    credentials = []
+    for username, role, provider_code in wanted:
+        existing = db.session.scalar(select(User).where(User.username == username))
+        if existing is not None:
+            db.session.delete(existing)
+            db.session.flush()
+        password = secrets.token_urlsafe(12)
+        user, token = accounts.create_user(db.session, username, password, role, provider_code)
+        credentials.append({"username": username, "password": password, "api_token": token,
+                            "role": role, "provider": provider_code})
+    db.session.commit()
+    path = Path(current_app.instance_path) / "demo-credentials.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(credentials, ensure_ascii=False, indent=2))
+    path.chmod(0o600)
+    click.echo(f"demo accounts written to {path}")
+
+
+@triage_cli.command("explain")
+def triage_explain() -> None:
+    """Read {"answers": {...}, "area"?, "locale"?} on stdin; print the decision as JSON."""
+    from tsunagi.explain import explain
+
+    try:
+        payload = json.loads(sys.stdin.read() or "null")
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"stdin is not JSON: {exc}") from None
+    try:
+        decision = explain(db.session, payload)
+    except InvalidAnswers as exc:
+        raise click.ClickException(f"invalid answers: {exc}") from None
+    click.echo(json.dumps(decision, ensure_ascii=False, indent=2))
+
+
+ROOT = Path(__file__).resolve().parent.parent
+POT = ROOT / "translations" / "messages.pot"
+SOURCES = ("tsunagi", "kiosk", "inbox", "api", "forms")
+
+
+def _pybabel(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=ROOT)
+
+
+@translate_cli.command("extract")
+def translate_extract() -> None:
+    """Write translations/messages.pot from templates, Python and form specs."""
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "N_", "--no-location",
+             "--sort-output", "--omit-header", "-o", str(POT), *SOURCES)
+
+
+@translate_cli.command("update")
+def translate_update() -> None:
+    """Extract, then merge the new template into every catalog."""
+    translate_extract.callback()
+    _pybabel("update", "-i", str(POT), "-d", "translations", "--no-fuzzy-matching",
+             "--ignore-obsolete")
+
+
+@translate_cli.command("compile")
+def translate_compile() -> None:
+    _pybabel("compile", "-d", "translations", "--statistics")
+
+
+def init_app(app: Flask) -> None:
+    for group in (municipality_cli, users_cli, demo_cli, triage_cli, translate_cli):
+        app.cli.add_command(group)

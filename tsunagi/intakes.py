@@ -1,0 +1,126 @@
+"""Intake services: route answers, store an intake with its consent and decision.
+
+Takes a SQLAlchemy `Session`; the caller commits.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tsunagi import follow_up, municipality
+from tsunagi.consent import ConsentGiven, may_share
+from tsunagi.models import District, Intake, IntakeEvent, Location, Provider
+from tsunagi.triage import Answers, Decision, ProviderInfo, decide, render_reason, validate_answers
+
+IDENTIFYING = ("name", "phone", "email", "free_text")
+
+
+def provider_infos(session: Session) -> list[ProviderInfo]:
+    rows = session.scalars(select(Provider).order_by(Provider.id))
+    return [
+        ProviderInfo(id=p.id, code=p.code, service=p.service, districts=tuple(p.districts),
+                     municipality_wide=p.municipality_wide, languages=tuple(p.languages),
+                     active=p.active)
+        for p in rows
+    ]
+
+
+def district_codes(session: Session) -> list[str]:
+    return list(session.scalars(select(District.code).order_by(District.position)))
+
+
+def parse_answers(session: Session, raw: Mapping[str, Any]) -> Answers:
+    """:raise InvalidAnswers: not canonical, or an area the municipality does not have."""
+    return validate_answers(raw, district_codes(session))
+
+
+def route(session: Session, answers: Answers, locale: str) -> Decision:
+    muni = municipality.current(session)
+    return decide(
+        answers, provider_infos(session),
+        has_welfare_office=muni.has_welfare_office if muni else True, locale=locale,
+    )
+
+
+def decision_view(session: Session, record: Mapping[str, Any], gettext: Callable[[str], str],
+                  locale: str) -> dict[str, Any]:
+    """A stored or fresh decision in the public shape of CONTRACT.md, reasons rendered."""
+    provider = session.get(Provider, record["provider_id"]) if record.get("provider_id") else None
+    return {
+        "service": record["service"],
+        "priority": record["priority"],
+        "domains": list(record["domains"]),
+        "signals": list(record["signals"]),
+        "rule": record["rule"],
+        "rules_version": record["rules_version"],
+        "provider": None if provider is None else {
+            "id": provider.code,
+            "name": municipality.localized(provider.name, locale),
+            "phone": provider.phone,
+            "hours": municipality.localized(provider.hours, locale),
+            "service": provider.service,
+            "choice": record["provider_choice"],
+        },
+        "reasons": [{"code": r["code"], "text": render_reason(r, gettext)} for r in record["reasons"]],
+    }
+
+
+@dataclass
+class Submitted:
+    intake: Intake
+    secrets: follow_up.Secrets
+    decision: Decision
+
+
+def submit(
+    session: Session,
+    *,
+    form_id: str,
+    form_version: int,
+    locale: str,
+    channel: str,
+    location: Location,
+    answers: Mapping[str, Any],
+    identifying: Mapping[str, str | None],
+    consent: ConsentGiven,
+) -> Submitted:
+    """Validate, route and store an intake with its consent and follow-up secrets.
+
+    Without consent to share, the identifying fields are not stored and the intake is
+    not routed to anyone (its decision is kept, for counts and to show the resident where
+    to go); it still gets a follow-up code.
+
+    :raise InvalidAnswers: the answers are not canonical.
+    """
+    parsed = parse_answers(session, answers)
+    decision = route(session, parsed, locale)
+    canonical = {
+        "subject": parsed.subject, "age_band": parsed.age_band, "pregnant": parsed.pregnant,
+        "concerns": sorted(parsed.concerns), "household": sorted(parsed.household),
+        "danger_now": parsed.danger_now,
+    }
+    intake = Intake(
+        form_id=form_id, form_version=form_version, locale=locale, channel=channel,
+        location=location, answers=canonical, area=parsed.area, service=decision.service,
+        priority=decision.priority, decision=decision.to_record(),
+        rules_version=decision.rules_version, status="received",
+    )
+    consent.record(intake)
+    if may_share(intake):
+        intake.provider_id = decision.provider_id
+        intake.name = (identifying.get("name") or "").strip() or None
+        contact = {k: v.strip() for k in ("phone", "email") if (v := identifying.get(k)) and v.strip()}
+        intake.contact = contact or None
+        intake.free_text = (identifying.get("free_text") or "").strip() or None
+    else:
+        intake.status = "not_shared"
+    session.add(intake)
+    session.flush()
+    session.add(IntakeEvent(intake_id=intake.id, to_status=intake.status,
+                            provider_id=intake.provider_id))
+    secrets = follow_up.issue(session, intake)
+    session.flush()
+    return Submitted(intake=intake, secrets=secrets, decision=decision)

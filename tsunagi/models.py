@@ -1,0 +1,219 @@
+"""Database models (SQLAlchemy 2, typed). Models never commit and never touch Flask."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def new_id() -> str:
+    """Opaque identifier for rows that appear in URLs: random, so it reveals no counts."""
+    return secrets.token_hex(12)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+        list[dict[str, Any]]: JSON,
+        datetime: DateTime(timezone=True),
+    }
+
+
+class Municipality(Base):
+    __tablename__ = "municipality"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[dict[str, Any]]
+    has_welfare_office: Mapped[bool] = mapped_column(Boolean)
+    emergency_contacts: Mapped[list[dict[str, Any]]]
+    loaded_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class District(Base):
+    __tablename__ = "district"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[dict[str, Any]]
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Location(Base):
+    """A place intakes come from: a kiosk at a library or hub, or an outreach team."""
+
+    __tablename__ = "location"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[dict[str, Any]]
+    district: Mapped[str | None] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Provider(Base):
+    __tablename__ = "provider"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[dict[str, Any]]
+    service: Mapped[str] = mapped_column(String(16), index=True)
+    districts: Mapped[list[str]]
+    municipality_wide: Mapped[bool] = mapped_column(Boolean, default=False)
+    languages: Mapped[list[str]]
+    phone: Mapped[str] = mapped_column(String(32))
+    hours: Mapped[dict[str, Any]]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class User(Base):
+    """A person (or a provider's system) who signs in to the provider side or the API."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(32))
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("provider.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    provider: Mapped[Provider | None] = relationship()
+
+
+class Intake(Base):
+    """One resident's answers, the routing decision and the case's status.
+
+    `name`, `contact` and `free_text` are the identifying fields: they stay empty when the
+    resident did not consent to sharing.
+    """
+
+    __tablename__ = "intake"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
+    form_id: Mapped[str] = mapped_column(String(64))
+    form_version: Mapped[int] = mapped_column(Integer)
+    locale: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
+    answers: Mapped[dict[str, Any]]
+    area: Mapped[str | None] = mapped_column(String(32))
+    name: Mapped[str | None] = mapped_column(Text)
+    contact: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    free_text: Mapped[str | None] = mapped_column(Text)
+    service: Mapped[str] = mapped_column(String(16), index=True)
+    priority: Mapped[str] = mapped_column(String(16))
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("provider.id"), index=True)
+    decision: Mapped[dict[str, Any]]
+    rules_version: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    status_changed_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    location: Mapped[Location] = relationship()
+    provider: Mapped[Provider | None] = relationship()
+    consent: Mapped[Consent | None] = relationship(back_populates="intake", uselist=False)
+    events: Mapped[list[IntakeEvent]] = relationship(
+        back_populates="intake", order_by="IntakeEvent.id"
+    )
+
+
+class Consent(Base):
+    """What the resident agreed to, with the exact text version they were shown."""
+
+    __tablename__ = "consent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intake_id: Mapped[str] = mapped_column(ForeignKey("intake.id"), unique=True)
+    text_id: Mapped[str] = mapped_column(String(64))
+    text_version: Mapped[int] = mapped_column(Integer)
+    text_hash: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(16))
+    share_with_provider: Mapped[bool] = mapped_column(Boolean)
+    multi_agency_meeting: Mapped[bool] = mapped_column(Boolean)
+    contact_methods: Mapped[list[str]]
+    channel: Mapped[str] = mapped_column(String(16))
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
+    mode: Mapped[str] = mapped_column(String(16), default="self")
+    witness_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    withdrawn_at: Mapped[datetime | None] = mapped_column()
+
+    intake: Mapped[Intake] = relationship(back_populates="consent")
+
+
+class IntakeEvent(Base):
+    """A step in the case's lifecycle: who moved it, from what, to what, and why."""
+
+    __tablename__ = "intake_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intake_id: Mapped[str] = mapped_column(ForeignKey("intake.id"), index=True)
+    at: Mapped[datetime] = mapped_column(server_default=func.now())
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("provider.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    intake: Mapped[Intake] = relationship(back_populates="events")
+
+
+class FollowUp(Base):
+    """The resident's way back to the case. Only hashes of the token and code are kept."""
+
+    __tablename__ = "follow_up"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intake_id: Mapped[str] = mapped_column(ForeignKey("intake.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    expires_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+    intake: Mapped[Intake] = relationship()
+
+
+class AuditEvent(Base):
+    """Who read or did what to which intake, and from where. Never the data itself."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    intake_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+
+
+class KioskDraft(Base):
+    """Answers of a resident still at the kiosk, held server-side (never in the browser).
+
+    The browser's session cookie holds only a random key; the row is deleted when the
+    resident finishes, quits or the kiosk resets.
+    """
+
+    __tablename__ = "kiosk_draft"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
+    answers: Mapped[dict[str, Any]]
+    urgent_seen: Mapped[bool] = mapped_column(Boolean, default=False)
+    intake_id: Mapped[str | None] = mapped_column(ForeignKey("intake.id"))
+    # The follow-up secrets are kept only until the receipt has been shown and the
+    # resident leaves; afterwards only their hashes exist (FollowUp).
+    receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())

@@ -1,0 +1,176 @@
+"""The municipality as data: districts, locations, providers and emergency contacts.
+
+A municipality edits one YAML file; `load_file` validates it (errors name the file, the
+path inside it and the line) and `apply` writes it to the database, updating rows by code.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tsunagi import models
+from tsunagi.datafile import Problem, load_model
+from tsunagi.services import SERVICES
+
+DEMO_FILE = Path(__file__).resolve().parent.parent / "municipalities" / "demo.yaml"
+
+Code = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
+EMERGENCY_KINDS = ("police", "fire_ambulance", "child_abuse", "domestic_violence", "mental_health")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Localized(Strict):
+    """A proper name in Japanese, with optional renderings in other locales."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    ja: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _non_empty(self) -> "Localized":
+        for key, value in (self.model_extra or {}).items():
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError(f"the {key!r} text must be a non-empty string")
+        return self
+
+
+class DistrictSpec(Strict):
+    code: str = Code
+    name: Localized
+
+
+class LocationSpec(Strict):
+    code: str = Code
+    kind: Literal["library", "hub", "outreach"]
+    name: Localized
+    district: str | None = None
+
+
+class ProviderSpec(Strict):
+    code: str = Code
+    name: Localized
+    service: str
+    districts: list[str] | Literal["all"]
+    languages: list[str] = Field(min_length=1)
+    phone: str = Field(pattern=r"^[0-9#+][0-9-]{1,20}$")
+    hours: Localized
+    active: bool = True
+
+    @field_validator("service")
+    @classmethod
+    def _known_service(cls, value: str) -> str:
+        if value not in SERVICES:
+            raise ValueError(f"{value!r} is not one of {', '.join(SERVICES)}")
+        return value
+
+
+class EmergencyContact(Strict):
+    kind: Literal[EMERGENCY_KINDS]  # type: ignore[valid-type]
+    number: str = Field(pattern=r"^[0-9#][0-9-]{1,20}$")
+
+
+class MunicipalitySpec(Strict):
+    code: str = Code
+    name: Localized
+    has_welfare_office: bool
+    districts: list[DistrictSpec] = Field(min_length=1)
+    locations: list[LocationSpec] = Field(min_length=1)
+    providers: list[ProviderSpec] = Field(min_length=1)
+    emergency_contacts: list[EmergencyContact] = Field(min_length=1)
+
+
+
+def _references(spec: MunicipalitySpec) -> list[Problem]:
+    """Codes must be unique per section and districts must exist."""
+    problems: list[Problem] = []
+    for section in ("districts", "locations", "providers"):
+        seen: set[str] = set()
+        for i, item in enumerate(getattr(spec, section)):
+            if item.code in seen:
+                problems.append(((section, i, "code"), f"code {item.code!r} appears twice"))
+            seen.add(item.code)
+    districts = {d.code for d in spec.districts}
+    known = ", ".join(sorted(districts))
+    for i, loc in enumerate(spec.locations):
+        if loc.district is not None and loc.district not in districts:
+            problems.append((("locations", i, "district"), f"unknown district {loc.district!r} (known: {known})"))
+    for i, prov in enumerate(spec.providers):
+        if prov.districts != "all":
+            for j, d in enumerate(prov.districts):
+                if d not in districts:
+                    problems.append((("providers", i, "districts", j), f"unknown district {d!r} (known: {known})"))
+    return problems
+
+
+def load_file(path: Path | str) -> MunicipalitySpec:
+    """:raise DataFileError: the file is unreadable or invalid; the message says where."""
+    return load_model(path, MunicipalitySpec, _references)
+
+
+def _upsert(session: Session, model: type, code: str, **values: Any) -> Any:
+    row = session.scalar(select(model).where(model.code == code))
+    if row is None:
+        row = model(code=code)
+        session.add(row)
+    for key, value in values.items():
+        setattr(row, key, value)
+    return row
+
+
+def apply(session: Session, spec: MunicipalitySpec) -> models.Municipality:
+    """Write `spec` to the database, updating rows by code. The caller commits.
+
+    Rows that disappeared from the file are deactivated, not deleted: intakes refer to them.
+    """
+    muni = _upsert(
+        session,
+        models.Municipality,
+        spec.code,
+        name=spec.name.model_dump(),
+        has_welfare_office=spec.has_welfare_office,
+        emergency_contacts=[c.model_dump() for c in spec.emergency_contacts],
+    )
+    session.flush()
+    for pos, d in enumerate(spec.districts):
+        _upsert(session, models.District, d.code, municipality_id=muni.id, name=d.name.model_dump(), position=pos)
+    for loc in spec.locations:
+        _upsert(
+            session, models.Location, loc.code, municipality_id=muni.id, kind=loc.kind,
+            name=loc.name.model_dump(), district=loc.district, active=True,
+        )
+    for p in spec.providers:
+        _upsert(
+            session, models.Provider, p.code, municipality_id=muni.id, name=p.name.model_dump(),
+            service=p.service, districts=[] if p.districts == "all" else list(p.districts),
+            municipality_wide=p.districts == "all", languages=list(p.languages), phone=p.phone,
+            hours=p.hours.model_dump(), active=p.active,
+        )
+    for model, codes in (
+        (models.Location, {x.code for x in spec.locations}),
+        (models.Provider, {x.code for x in spec.providers}),
+    ):
+        for row in session.scalars(select(model).where(model.code.not_in(codes))):
+            row.active = False
+    session.flush()
+    return muni
+
+
+def current(session: Session) -> models.Municipality | None:
+    return session.scalar(select(models.Municipality).order_by(models.Municipality.id))
+
+
+def localized(text: dict[str, Any] | None, locale: str) -> str:
+    """Pick the rendering of a proper name for `locale`: exact, language, English, Japanese."""
+    if not text:
+        return ""
+    lang = locale.split("_")[0]
+    for key in (locale, lang, "en", "ja"):
+        if text.get(key):
+            return text[key]
+    return next(iter(text.values()))

@@ -1,0 +1,296 @@
+"""Triage: from canonical answers to the accountable first contact (DOMAIN.md policy).
+
+Pure domain logic: no Flask, no database. `decide` takes validated answers and the
+municipality's providers as plain data and returns a `Decision` whose every step carries
+a reason (a message code with parameters) that a provider and a resident can read.
+Routing chooses a first contact; it never rejects a resident (実施要綱 L1959, L2480).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+RULES_VERSION = "default-2026.1"
+
+SUBJECTS = ("self", "family", "someone_else")
+AGE_BANDS = ("under_6", "6_17", "18_39", "40_64", "65_plus", "unknown")
+YES_NO = ("yes", "no")
+CONCERNS = (
+    "elder_care", "disability", "child_rearing", "pregnancy", "school", "money", "work",
+    "housing", "food", "health", "mental_health", "isolation", "caregiving",
+    "family_relations", "violence", "language_procedures", "other",
+)
+HOUSEHOLD = ("lives_alone", "elderly_65_plus", "child_under_18", "disabled_member")
+DANGER = ("yes", "no", "unsure")
+
+DOMAIN_SERVICE = {"elderly": "houkatsu", "disability": "shogai", "child": "kodomo", "poverty": "jiritsu"}
+DOMAIN_ORDER = ("elderly", "disability", "child", "poverty")
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated where it is rendered."""
+    return message
+
+
+# Reason codes and their English source texts (msgids); translations live in translations/.
+REASON_TEXTS: dict[str, str] = {
+    "elderly_age": N_("Aged 65 or over"),
+    "elderly_care": N_("Worried about the care of an older person"),
+    "disability": N_("Disability"),
+    "child_age": N_("A child or young person under 18"),
+    "child_pregnant": N_("Pregnancy"),
+    "child_concern": N_("Pregnancy, raising children or school"),
+    "poverty": N_("Money, work, housing or food"),
+    "rule_multi_domain": N_("Needs in %(count)s areas: the multi-agency team coordinates the support"),
+    "rule_8050": N_("8050: aged 40-64, withdrawn from society, lives with an older family member"),
+    "rule_carer": N_("Young carer or double care: caring for family while young or raising children"),
+    "rule_single_domain": N_("One area of need: %(service)s"),
+    "rule_no_domain": N_("No single place fits: the multi-agency team takes the first contact"),
+    "no_welfare_office": N_("The town has no welfare office: the town's own consultation desk helps"),
+    "urgent_danger": N_("Someone may be in danger now"),
+    "urgent_violence": N_("Violence or abuse"),
+    "provider_area": N_("This provider covers your area"),
+    "provider_language": N_("This provider speaks your language"),
+    "provider_wide": N_("This provider serves the whole municipality"),
+    "provider_missing": N_("No provider of this kind is available: the multi-agency team takes it"),
+}
+
+SERVICE_TEXTS: dict[str, str] = {
+    "houkatsu": N_("community general support center (older people)"),
+    "shogai": N_("disability consultation support"),
+    "kodomo": N_("children and family center"),
+    "jiritsu": N_("life and work consultation (self-reliance support)"),
+    "choson": N_("town consultation desk (no welfare office)"),
+    "takikan": N_("multi-agency team"),
+}
+
+
+class InvalidAnswers(ValueError):
+    """The answers are not canonical; `errors` maps each question id to what is wrong."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+
+
+@dataclass(frozen=True)
+class Answers:
+    subject: str
+    age_band: str
+    pregnant: str
+    concerns: frozenset[str]
+    household: frozenset[str]
+    danger_now: str
+    area: str | None = None
+
+
+@dataclass(frozen=True)
+class ProviderInfo:
+    id: int
+    code: str
+    service: str
+    districts: tuple[str, ...]
+    municipality_wide: bool
+    languages: tuple[str, ...]
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Decision:
+    service: str
+    priority: str
+    domains: list[str]
+    signals: list[str]
+    rule: str
+    provider_id: int | None
+    provider_choice: str
+    reasons: list[Reason]
+    rules_version: str = RULES_VERSION
+
+    def to_record(self) -> dict[str, Any]:
+        """The decision as stored with the intake, so it can be explained later."""
+        data = asdict(self)
+        data["reasons"] = [{"code": r.code, "params": dict(r.params)} for r in self.reasons]
+        return data
+
+
+def validate_answers(raw: Mapping[str, Any], districts: Iterable[str] | None = None) -> Answers:
+    """Check raw answers against the canonical keys and values.
+
+    `pregnant` defaults to "no", `concerns` and `household` to empty; the others are
+    required. `area`, when given, must be one of `districts` (if those are known).
+
+    :raise InvalidAnswers: with one message per wrong or missing answer.
+    """
+    if not isinstance(raw, Mapping):
+        raise InvalidAnswers({"answers": "must be an object"})
+    errors: dict[str, str] = {}
+    known = {"subject", "age_band", "pregnant", "concerns", "household", "danger_now", "area"}
+    for key in raw:
+        if key not in known:
+            errors[str(key)] = "unknown question"
+
+    def one(key: str, allowed: tuple[str, ...], default: str | None = None) -> str:
+        value = raw.get(key, default)
+        if value is None:
+            errors[key] = "required"
+        elif value not in allowed:
+            errors[key] = f"must be one of {', '.join(allowed)}"
+        return value if isinstance(value, str) else ""
+
+    def many(key: str, allowed: tuple[str, ...]) -> frozenset[str]:
+        value = raw.get(key, [])
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            errors[key] = "must be a list of choices"
+            return frozenset()
+        wrong = [v for v in value if v not in allowed]
+        if wrong:
+            errors[key] = f"unknown choice {wrong[0]!r}; choices are {', '.join(allowed)}"
+        return frozenset(value)
+
+    subject = one("subject", SUBJECTS)
+    age = one("age_band", AGE_BANDS)
+    pregnant = one("pregnant", YES_NO, "no")
+    concerns = many("concerns", CONCERNS)
+    household = many("household", HOUSEHOLD)
+    danger = one("danger_now", DANGER)
+    area = raw.get("area")
+    if area is not None:
+        allowed = tuple(districts) if districts is not None else None
+        if not isinstance(area, str) or (allowed is not None and area not in allowed):
+            errors["area"] = f"must be one of {', '.join(allowed or ())}" if allowed else "must be a district code"
+    if errors:
+        raise InvalidAnswers(errors)
+    return Answers(subject, age, pregnant, concerns, household, danger, area)
+
+
+def domains_of(a: Answers) -> tuple[list[str], list[Reason]]:
+    found: dict[str, list[Reason]] = {}
+    if a.age_band == "65_plus":
+        found.setdefault("elderly", []).append(Reason("elderly_age"))
+    if "elder_care" in a.concerns:
+        found.setdefault("elderly", []).append(Reason("elderly_care"))
+    if "disability" in a.concerns:
+        found.setdefault("disability", []).append(Reason("disability"))
+    if a.age_band in ("under_6", "6_17"):
+        found.setdefault("child", []).append(Reason("child_age"))
+    if a.pregnant == "yes":
+        found.setdefault("child", []).append(Reason("child_pregnant"))
+    if a.concerns & {"pregnancy", "child_rearing", "school"}:
+        found.setdefault("child", []).append(Reason("child_concern"))
+    if a.concerns & {"money", "work", "housing", "food"}:
+        found.setdefault("poverty", []).append(Reason("poverty"))
+    domains = [d for d in DOMAIN_ORDER if d in found]
+    return domains, [r for d in domains for r in found[d]]
+
+
+def _language(locale: str) -> str:
+    # "ja_easy" (やさしい日本語) is Japanese; "zh_Hans" is Chinese; "pt_BR" Portuguese.
+    return locale.split("_")[0].lower()
+
+
+def choose_provider(
+    service: str, area: str | None, locale: str, providers: Iterable[ProviderInfo]
+) -> tuple[ProviderInfo | None, str]:
+    """Pick a provider inside `service`: area, then language, then municipality-wide.
+
+    Returns the provider (or None) and how it was chosen ("area", "language", "wide", "none").
+    Ties keep the order the municipality file lists providers in.
+    """
+    active = [p for p in providers if p.active and p.service == service]
+    lang = _language(locale)
+    speaks = lambda p: lang in (_language(x) for x in p.languages)  # noqa: E731
+    in_area = [p for p in active if area is not None and area in p.districts]
+    if in_area:
+        return sorted(in_area, key=lambda p: not speaks(p))[0], "area"
+    by_language = [p for p in active if speaks(p)]
+    if by_language:
+        return sorted(by_language, key=lambda p: not p.municipality_wide)[0], "language"
+    wide = [p for p in active if p.municipality_wide]
+    if wide:
+        return wide[0], "wide"
+    return None, "none"
+
+
+def decide(
+    a: Answers,
+    providers: Iterable[ProviderInfo],
+    *,
+    has_welfare_office: bool = True,
+    locale: str = "ja",
+) -> Decision:
+    """Apply the default policy; first rule that holds wins (DOMAIN.md)."""
+    providers = list(providers)
+    domains, domain_reasons = domains_of(a)
+    signals: list[str] = [r.code for r in domain_reasons]
+    reasons: list[Reason] = []
+
+    is_8050 = a.age_band == "40_64" and "isolation" in a.concerns and "elderly_65_plus" in a.household
+    is_carer = "caregiving" in a.concerns and (
+        a.age_band in ("6_17", "18_39") or "child_rearing" in a.concerns
+    )
+    if is_8050:
+        signals.append("8050")
+    if is_carer:
+        signals.append("young_or_double_carer")
+
+    if len(domains) >= 2:
+        service, rule = "takikan", "multi_domain"
+        reasons += domain_reasons + [Reason("rule_multi_domain", {"count": len(domains)})]
+    elif is_8050:
+        service, rule = "takikan", "8050"
+        reasons += domain_reasons + [Reason("rule_8050")]
+    elif is_carer:
+        service, rule = "takikan", "carer"
+        reasons += domain_reasons + [Reason("rule_carer")]
+    elif len(domains) == 1:
+        service, rule = DOMAIN_SERVICE[domains[0]], "single_domain"
+        reasons += domain_reasons
+        if service == "jiritsu" and not has_welfare_office:
+            service = "choson"
+            reasons.append(Reason("no_welfare_office"))
+        reasons.append(Reason("rule_single_domain", {"service": service}))
+    else:
+        service, rule = "takikan", "no_domain"
+        reasons.append(Reason("rule_no_domain"))
+
+    urgent: list[Reason] = []
+    if a.danger_now in ("yes", "unsure"):
+        signals.append("danger_now")
+        urgent.append(Reason("urgent_danger"))
+    if "violence" in a.concerns:
+        signals.append("violence")
+        urgent.append(Reason("urgent_violence"))
+    priority = "urgent" if urgent else "normal"
+    reasons = urgent + reasons
+
+    provider, choice = choose_provider(service, a.area, locale, providers)
+    if provider is None and service != "takikan":
+        reasons.append(Reason("provider_missing"))
+        service = "takikan"
+        provider, choice = choose_provider(service, a.area, locale, providers)
+    if provider is not None:
+        reasons.append(Reason(f"provider_{choice}"))
+    return Decision(
+        service=service, priority=priority, domains=domains, signals=signals, rule=rule,
+        provider_id=provider.id if provider else None, provider_choice=choice, reasons=reasons,
+    )
+
+
+def render_reason(reason: Reason | Mapping[str, Any], gettext: Callable[[str], str]) -> str:
+    """The reason in the reader's language; `gettext` is bound to that language."""
+    code = reason.code if isinstance(reason, Reason) else reason["code"]
+    params = dict(reason.params if isinstance(reason, Reason) else reason.get("params", {}))
+    text = REASON_TEXTS.get(code)
+    if text is None:
+        return code
+    if "service" in params:
+        params["service"] = gettext(SERVICE_TEXTS.get(params["service"], params["service"]))
+    translated = gettext(text)
+    return translated % params if params else translated
