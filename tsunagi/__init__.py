@@ -1,12 +1,16 @@
 """tsunagi: intake and routing for 重層的支援体制整備事業."""
 from __future__ import annotations
 
+import os
+
 from flask import Flask
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app. `config` overrides settings (tests); see tsunagi.config."""
-    app = Flask(__name__)
+    # The instance folder (SQLite file, demo key and credentials) may be moved with
+    # TSUNAGI_INSTANCE_PATH; it must be known before any other setting is read.
+    app = Flask(__name__, instance_path=os.environ.get("TSUNAGI_INSTANCE_PATH") or None)
     from tsunagi import cli, config as settings, errors, i18n, security
     from tsunagi.extensions import csrf, db, limiter, login_manager
 

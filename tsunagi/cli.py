@@ -139,6 +139,21 @@ def translate_update() -> None:
     translate_extract.callback()
     _pybabel("update", "-i", str(POT), "-d", "translations", "--no-fuzzy-matching",
              "--ignore-obsolete")
+    _fill_source_locale()
+
+
+def _fill_source_locale() -> None:
+    """msgids are English: the `en` catalog's entries are the msgids themselves."""
+    from babel.messages.pofile import read_po, write_po
+
+    path = ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as f:
+        catalog = read_po(f)
+    for message in catalog:
+        if message.id and not message.string:
+            message.string = message.id
+    with path.open("wb") as f:
+        write_po(f, catalog, sort_output=True)
 
 
 @translate_cli.command("compile")
