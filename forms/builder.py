@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, RadioField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms import Field, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.fields import DateField, EmailField, TelField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
@@ -20,9 +20,9 @@ def _field(q: Question) -> Field:
     label = _l(q.label)
     required = [InputRequired(message=_l("Please choose an answer."))] if q.required else [Optional()]
     if q.type in ("single", "district", "yesno"):
-        choices = [(c.value, _l(c.label)) for c in q.choices]
+        choices = [SelectChoice(c.value, _l(c.label)) for c in q.choices]
         if q.type == "yesno":
-            choices = [("yes", _l("Yes")), ("no", _l("No"))]
+            choices = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
         return RadioField(label, choices=choices, validators=required,
                           validate_choice=True)
     if q.type == "multiple":
@@ -30,7 +30,7 @@ def _field(q: Question) -> Field:
             [InputRequired(message=_l("Please choose at least one answer."))]
             if q.required else [Optional()]
         )
-        return MultiCheckboxField(label, choices=[(c.value, _l(c.label)) for c in q.choices],
+        return MultiCheckboxField(label, choices=[SelectChoice(c.value, _l(c.label)) for c in q.choices],
                                   validators=validators)
     if q.type == "phone":
         return TelField(label, validators=[Optional(), Regexp(

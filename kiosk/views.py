@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import RadioField
+from wtforms import RadioField, SelectChoice
 from wtforms.validators import InputRequired
 
 from forms.builder import MultiCheckboxField, step_form
@@ -31,14 +31,14 @@ FORM_ID = "intake-default"
 class ConsentForm(FlaskForm):
     share = RadioField(
         _l("May we send your answers to the support office named above?"),
-        choices=[("yes", _l("Yes, send them")), ("no", _l("No, do not send them"))],
+        choices=[SelectChoice("yes", _l("Yes, send them")), SelectChoice("no", _l("No, do not send them"))],
         validators=[InputRequired(message=_l("Please choose an answer."))],
     )
     contact_methods = MultiCheckboxField(
         _l("How may the office contact you? Choose all that are fine."),
-        choices=[("phone", _l("Phone call")), ("sms", _l("Text message (SMS)")),
-                 ("email", _l("Email")), ("visit", _l("Home visit")),
-                 ("none", _l("Please do not contact me; I will contact them"))],
+        choices=[SelectChoice("phone", _l("Phone call")), SelectChoice("sms", _l("Text message (SMS)")),
+                 SelectChoice("email", _l("Email")), SelectChoice("visit", _l("Home visit")),
+                 SelectChoice("none", _l("Please do not contact me; I will contact them"))],
     )
 
 
@@ -71,7 +71,7 @@ def _visible_steps(answers: dict):
 
 def _district_choices(locale: str):
     rows = db.session.scalars(select(District).order_by(District.position))
-    return [(d.code, municipality.localized(d.name, locale)) for d in rows]
+    return [SelectChoice(d.code, municipality.localized(d.name, locale)) for d in rows]
 
 
 def _emergency_contacts():

@@ -90,6 +90,17 @@ class User(Base):
 
     provider: Mapped[Provider | None] = relationship()
 
+    # The user protocol of Flask-Login, written here so models import no Flask.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
+
 
 class Intake(Base):
     """One resident's answers, the routing decision and the case's status.

@@ -1,0 +1,136 @@
+"""Fixtures: one migrated database per run (SQLite file, or the PostgreSQL URL in
+TSUNAGI_TEST_DATABASE_URL), emptied before each test that uses it.
+
+Chain: database_url -> engine -> session (services, no app) and app -> client.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from sqlalchemy import select
+
+from tsunagi import accounts, intakes, municipality
+from tsunagi.consent import ConsentGiven
+from tsunagi.db import make_engine, upgrade
+from tsunagi.models import Base, Location
+
+PASSWORD = "correct horse battery staple"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogs():
+    """Compile the catalogs so a just-edited .po is what the tests see."""
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "compile", "-d",
+                    str(ROOT / "translations")], check=True, capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TSUNAGI_TEST_DATABASE_URL")
+    if url:
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    upgrade(url)  # the schema comes from the migrations, as in production
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def empty_database(engine) -> None:
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def session(engine):
+    empty_database(engine)
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+
+
+@pytest.fixture
+def demo(session) -> municipality.MunicipalitySpec:
+    spec = municipality.load_file(municipality.DEMO_FILE)
+    municipality.apply(session, spec)
+    session.commit()
+    return spec
+
+
+@pytest.fixture
+def provider_users(session, demo) -> dict[str, str]:
+    """One provider_staff user per demo provider, named after it; returns code -> API token."""
+    tokens = {}
+    for p in demo.providers:
+        _user, token = accounts.create_user(session, p.code, PASSWORD, "provider_staff", p.code)
+        tokens[p.code] = token
+    session.commit()
+    return tokens
+
+
+@pytest.fixture
+def app(database_url, session, tmp_path):
+    from tsunagi import create_app
+    from tsunagi.extensions import limiter
+
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url})
+    app.instance_path = str(tmp_path / "instance")
+    limiter.reset()
+    yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+
+
+@pytest.fixture
+def make_intake(session, demo):
+    """Submit an intake through the service (a 65+ resident of minami at the hub)."""
+    location = session.scalar(select(Location).where(Location.code == "hub-minami"))
+
+    def make(share=True, answers=None, locale="ja"):
+        consent = ConsentGiven(text_id="consent-default", text_version=1, text_hash="0" * 64,
+                               locale=locale, share_with_provider=share, channel="kiosk",
+                               location_id=location.id, contact_methods=("phone",))
+        result = intakes.submit(
+            session, form_id="intake-default", form_version=1, locale=locale, channel="kiosk",
+            location=location,
+            answers=answers or {"subject": "self", "age_band": "65_plus", "danger_now": "no", "area": "minami"},
+            identifying={"name": "山田 花子", "phone": "090-1234-5678", "email": "", "free_text": None},
+            consent=consent,
+        )
+        session.commit()
+        return result
+
+    return make
+
+
+@pytest.fixture
+def submitted(make_intake):
+    return make_intake()

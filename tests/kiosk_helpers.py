@@ -1,0 +1,60 @@
+"""Drive the kiosk journey through the Flask test client, CSRF tokens included."""
+from __future__ import annotations
+
+import re
+
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    match = CSRF.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1) or match.group(2)
+
+
+class Journey:
+    def __init__(self, client, location="lib-chuo", locale="en"):
+        self.client, self.location, self.locale = client, location, locale
+        self.base = f"/k/{location}/{locale}"
+
+    def start(self):
+        page = self.client.get(f"{self.base}/")
+        assert page.status_code == 200
+        response = self.client.post(f"{self.base}/start", data={"csrf_token": csrf_token(page.text)})
+        assert response.status_code == 302
+        return response.headers["Location"]
+
+    def submit(self, url, data, follow=False):
+        page = self.client.get(url)
+        return self.client.post(url, data={**data, "csrf_token": csrf_token(page.text)},
+                                follow_redirects=follow)
+
+    def answer_all(self, answers, contact=None, consent=None):
+        """Answer each step shown, in order; return the receipt response."""
+        url = self.start()
+        for _ in range(20):
+            path = url.split("?")[0]
+            if path.endswith("/urgent"):
+                response = self.submit(url, {})
+            elif path.endswith("/consent"):
+                response = self.submit(url, consent or {"share": "yes", "contact_methods": ["phone"]})
+                assert response.status_code == 302, response.text
+                return self.client.get(response.headers["Location"])
+            else:
+                step = path.rsplit("/", 1)[1]
+                data = {k: v for k, v in {**answers, **(contact or {})}.items() if k in STEP_KEYS[step]}
+                response = self.submit(url, data)
+                assert response.status_code == 302, (step, response.text)
+            url = response.headers["Location"]
+        raise AssertionError("journey did not reach the receipt")
+
+
+STEP_KEYS = {
+    "about": {"subject", "age_band"},
+    "pregnancy": {"pregnant"},
+    "concerns": {"concerns"},
+    "household": {"household"},
+    "safety": {"danger_now"},
+    "area": {"area"},
+    "contact": {"name", "phone", "email", "free_text"},
+}

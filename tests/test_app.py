@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tsunagi import create_app
+from tsunagi.config import ConfigError
+
+
+def test_secret_key_is_required_outside_demo_and_tests(monkeypatch, database_url):
+    monkeypatch.delenv("TSUNAGI_SECRET_KEY", raising=False)
+    monkeypatch.delenv("TSUNAGI_DEMO", raising=False)
+    with pytest.raises(ConfigError, match="TSUNAGI_SECRET_KEY"):
+        create_app({"DATABASE_URL": database_url})
+
+
+def test_settings_come_from_the_environment(monkeypatch, database_url):
+    monkeypatch.setenv("TSUNAGI_SECRET_KEY", "k" * 64)
+    monkeypatch.setenv("TSUNAGI_BASE_URL", "https://soudan.example.jp")
+    monkeypatch.setenv("TSUNAGI_DATABASE_URL", database_url)
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "k" * 64
+    assert app.config["BASE_URL"] == "https://soudan.example.jp"
+
+
+def test_demo_generates_and_keeps_one_key(monkeypatch, tmp_path, database_url):
+    monkeypatch.delenv("TSUNAGI_SECRET_KEY", raising=False)
+    monkeypatch.setenv("TSUNAGI_INSTANCE_PATH", str(tmp_path))
+    first = create_app({"DEMO": True, "DATABASE_URL": database_url}).config["SECRET_KEY"]
+    second = create_app({"DEMO": True, "DATABASE_URL": database_url}).config["SECRET_KEY"]
+    assert first == second and len(first) == 64
+
+
+def test_demo_setup_writes_credentials_only_in_demo_mode(runner, app, session):
+    refused = runner.invoke(args=["demo", "setup"])
+    assert refused.exit_code != 0 and "demo mode" in refused.output
+    app.config["DEMO"] = True
+    result = runner.invoke(args=["demo", "setup"])
+    assert result.exit_code == 0, result.output
+    from pathlib import Path
+
+    creds = json.loads((Path(app.instance_path) / "demo-credentials.json").read_text())
+    roles = {c["role"] for c in creds}
+    assert {"provider_staff", "coordinator", "admin", "outreach_worker"} <= roles
+    assert all(len(c["password"]) >= 12 and c["api_token"] for c in creds)
+
+
+def test_users_create(runner, demo):
+    result = runner.invoke(args=["users", "create", "sato", "--role", "provider_staff", "--provider",
+                                 "shogai"], input="a long enough password\na long enough password\n")
+    assert result.exit_code == 0, result.output
+    bad = runner.invoke(args=["users", "create", "kato", "--role", "provider_staff", "--provider",
+                              "nowhere"], input="a long enough password\na long enough password\n")
+    assert bad.exit_code != 0 and "unknown provider" in bad.output
