@@ -87,14 +87,30 @@ def provider_users(session, demo) -> dict[str, str]:
 
 
 @pytest.fixture
-def app(database_url, session, tmp_path):
+def make_app(database_url):
+    """Build apps with the given settings; their connection pools are closed afterwards."""
     from tsunagi import create_app
+
+    made = []
+
+    def make(config=None):
+        app = create_app({"DATABASE_URL": database_url, **(config or {})})
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        app.extensions["tsunagi.db"].kw["bind"].dispose()
+
+
+@pytest.fixture
+def app(make_app, session, tmp_path):
     from tsunagi.extensions import limiter
 
-    app = create_app({"TESTING": True, "DATABASE_URL": database_url})
+    app = make_app({"TESTING": True})
     app.instance_path = str(tmp_path / "instance")
     limiter.reset()
-    yield app
+    return app
 
 
 @pytest.fixture

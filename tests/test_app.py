@@ -12,23 +12,23 @@ def test_secret_key_is_required_outside_demo_and_tests(monkeypatch, database_url
     monkeypatch.delenv("TSUNAGI_SECRET_KEY", raising=False)
     monkeypatch.delenv("TSUNAGI_DEMO", raising=False)
     with pytest.raises(ConfigError, match="TSUNAGI_SECRET_KEY"):
-        create_app({"DATABASE_URL": database_url})
+        create_app({"DATABASE_URL": database_url})  # fails before any engine exists
 
 
-def test_settings_come_from_the_environment(monkeypatch, database_url):
+def test_settings_come_from_the_environment(monkeypatch, database_url, make_app):
     monkeypatch.setenv("TSUNAGI_SECRET_KEY", "k" * 64)
     monkeypatch.setenv("TSUNAGI_BASE_URL", "https://soudan.example.jp")
     monkeypatch.setenv("TSUNAGI_DATABASE_URL", database_url)
-    app = create_app()
+    app = make_app()
     assert app.config["SECRET_KEY"] == "k" * 64
     assert app.config["BASE_URL"] == "https://soudan.example.jp"
 
 
-def test_demo_generates_and_keeps_one_key(monkeypatch, tmp_path, database_url):
+def test_demo_generates_and_keeps_one_key(monkeypatch, tmp_path, make_app):
     monkeypatch.delenv("TSUNAGI_SECRET_KEY", raising=False)
     monkeypatch.setenv("TSUNAGI_INSTANCE_PATH", str(tmp_path))
-    first = create_app({"DEMO": True, "DATABASE_URL": database_url}).config["SECRET_KEY"]
-    second = create_app({"DEMO": True, "DATABASE_URL": database_url}).config["SECRET_KEY"]
+    first = make_app({"DEMO": True}).config["SECRET_KEY"]
+    second = make_app({"DEMO": True}).config["SECRET_KEY"]
     assert first == second and len(first) == 64
 
 

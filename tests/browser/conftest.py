@@ -1,0 +1,83 @@
+"""A real gunicorn serving the demo on the test database, and Debian's Chromium."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, empty_database
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, url: str, instance: Path, log: Path):
+        self.url, self.instance, self.log = url, instance, log
+
+    def credentials(self) -> dict[str, dict]:
+        rows = json.loads((self.instance / "demo-credentials.json").read_text())
+        return {row["username"]: row for row in rows}
+
+
+@pytest.fixture(scope="module")
+def live_server(database_url, engine, tmp_path_factory):
+    empty_database(engine)
+    instance = tmp_path_factory.mktemp("instance")
+    log = instance / "server.log"
+    port = free_port()
+    env = {**os.environ, "TSUNAGI_DATABASE_URL": database_url, "TSUNAGI_DEMO": "1",
+           "TSUNAGI_INSTANCE_PATH": str(instance), "HOST": "127.0.0.1", "PORT": str(port)}
+    bin_dir = Path(sys.executable).parent
+    subprocess.run([bin_dir / "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
+                   check=True, capture_output=True)
+    subprocess.run([bin_dir / "flask", "--app", "wsgi", "demo", "setup"], cwd=ROOT, env=env,
+                   check=True, capture_output=True)
+    with log.open("wb") as out:
+        server = subprocess.Popen([bin_dir / "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+                                  cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not start:\n{log.read_text()}") from None
+            time.sleep(0.2)
+    yield LiveServer(url, instance, log)
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser):
+    context = browser.new_context(locale="en-US")
+    yield context
+    context.close()
