@@ -12,6 +12,7 @@ from forms.spec import load_form
 from inbox import bp
 from tsunagi import accounts, intakes, municipality
 from tsunagi.consent import may_share
+from tsunagi.explain import policy
 from tsunagi.extensions import db, limiter, login_manager
 from tsunagi.i18n import LOCALES, gettext_in
 from tsunagi.models import AuditEvent, Intake, User
@@ -101,7 +102,7 @@ def detail(intake_id: str):
             labels = {"yes": "Yes", "no": "No"}
         shown = [ja(labels.get(v, v)) for v in (value if isinstance(value, list) else [value])]
         answers.append((ja(q.label), "、".join(shown) if shown else "—"))
-    view = intakes.decision_view(db.session, intake.decision, ja, "ja")
+    view = intakes.decision_view(db.session, intake.decision, ja, "ja", policy())
     area = municipality.localized(
         next((d.name for d in _districts() if d.code == intake.area), None), "ja") if intake.area else ""
     return render_template(

@@ -19,6 +19,7 @@ from kiosk import bp, drafts
 from kiosk.receipt import follow_up_url, inline_svg
 from tsunagi import intakes, municipality
 from tsunagi.consent import ConsentGiven, text_hash
+from tsunagi.explain import policy
 from tsunagi.extensions import db
 from tsunagi.i18n import LOCALES
 from tsunagi.models import District, Location, Provider
@@ -204,7 +205,7 @@ def consent(location: str, locale: str):
         # A step is missing (e.g. the resident jumped ahead): go to the first one.
         first = _visible_steps(draft.answers)[0]
         return redirect(url_for("kiosk.step", location=location, locale=locale, step_id=first.id))
-    decision = intakes.route(db.session, parsed, locale)
+    decision = intakes.route(db.session, parsed, locale, policy())
     provider = db.session.get(Provider, decision.provider_id) if decision.provider_id else None
     spec, paragraphs = _consent_text(locale)
     form = ConsentForm()
@@ -219,6 +220,7 @@ def consent(location: str, locale: str):
                 db.session, form_id=FORM_ID, form_version=load_form(FORM_ID).version,
                 locale=locale, channel="kiosk", location=loc, answers=answers,
                 identifying={k: draft.answers.get(k) for k in intakes.IDENTIFYING}, consent=given,
+                policy=policy(),
             )
             draft.intake_id = submitted.intake.id
             draft.receipt = {"token": submitted.secrets.token, "code": submitted.secrets.grouped_code}
@@ -243,7 +245,7 @@ def receipt(location: str, locale: str):
     from tsunagi.models import Intake
 
     intake = db.session.get(Intake, draft.intake_id)
-    view = intakes.decision_view(db.session, intake.decision, _, locale)
+    view = intakes.decision_view(db.session, intake.decision, _, locale, policy())
     base = current_app.config["BASE_URL"] or request.host_url
     url = follow_up_url(base, draft.receipt["token"])
     return render_template(

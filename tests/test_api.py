@@ -100,3 +100,52 @@ def test_openapi_document(client):
 def test_api_errors_are_problem_json(client, demo):
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404 and response.mimetype == "application/problem+json"
+
+
+def test_triage_check_reports_per_case(runner, demo, tmp_path):
+    from tsunagi.municipality import DEMO_FILE
+
+    cases = DEMO_FILE.parent / "demo-cases.yaml"
+    result = runner.invoke(args=["triage", "check", str(cases)])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("PASS") == 6 and "6 passed, 0 failed" in result.output
+
+    wrong = tmp_path / "cases.yaml"
+    wrong.write_text(
+        "- name: elder in the north\n"
+        "  answers: {subject: self, age_band: '65_plus', danger_now: 'no'}\n"
+        "  area: kita\n"
+        "  expect: {service: shogai, provider: houkatsu-kita}\n"
+        "- name: typo\n"
+        "  answers: {subject: me, age_band: '65_plus', danger_now: 'no'}\n"
+        "  expect: {service: houkatsu}\n", encoding="utf-8")
+    result = runner.invoke(args=["triage", "check", str(wrong)])
+    assert result.exit_code == 1
+    assert "FAIL  elder in the north: service: expected shogai, got houkatsu" in result.output
+    assert "FAIL  typo: invalid answers" in result.output and "0 passed, 2 failed" in result.output
+
+
+@pytest.mark.parametrize("answers", [
+    {"subject": "self", "age_band": "65_plus", "concerns": ["health"], "danger_now": "no", "area": "kita"},
+    {"subject": "family", "age_band": "40_64", "pregnant": "no", "concerns": ["isolation"],
+     "household": ["elderly_65_plus"], "danger_now": "no", "area": "minami"},
+    {"subject": "self", "age_band": "18_39", "pregnant": "yes", "concerns": ["money"], "danger_now": "unsure",
+     "area": "kita"},
+    {"subject": "self", "age_band": "18_39", "pregnant": "no", "concerns": ["violence"], "danger_now": "no",
+     "area": "minami"},
+])
+def test_cli_api_and_kiosk_route_identically(client, runner, session, demo, answers):
+    from sqlalchemy import select
+
+    from tests.kiosk_helpers import Journey
+    from tsunagi.models import Intake
+
+    payload = {"answers": {k: v for k, v in answers.items() if k != "area"}, "area": answers["area"], "locale": "en"}
+    api = client.post("/api/v1/triage", json=payload).json
+    cli = json.loads(runner.invoke(args=["triage", "explain"], input=json.dumps(payload)).output)
+    Journey(client, locale="en").answer_all(answers)
+    stored = session.scalar(select(Intake)).decision
+    assert api == cli
+    assert (stored["service"], stored["priority"], stored["rule"], stored["signals"]) == \
+        (api["service"], api["priority"], api["rule"], api["signals"])
+    assert [r["code"] for r in stored["reasons"]] == [r["code"] for r in api["reasons"]]

@@ -13,8 +13,11 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("TSUNAGI_INSTANCE_PATH") or None)
     from tsunagi import cli, config as settings, errors, i18n, security
     from tsunagi.extensions import csrf, db, limiter, login_manager
+    from tsunagi.rules import load_policy
 
     settings.init_app(app, config)
+    # A broken rules file stops start-up here, with file, rule and line in the message.
+    app.extensions["tsunagi.policy"] = load_policy(app.config["TRIAGE_RULES_FILE"])
     db.init_app(app)
     i18n.init_app(app)
     csrf.init_app(app)

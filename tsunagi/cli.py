@@ -117,6 +117,45 @@ def triage_explain() -> None:
     click.echo(json.dumps(decision, ensure_ascii=False, indent=2))
 
 
+@triage_cli.command("check")
+@click.argument("cases_file", type=click.Path(dir_okay=False))
+def triage_check(cases_file: str) -> None:
+    """Run a table of cases (YAML: name, answers, area?, locale?, expect) against the rules.
+
+    Prints PASS or FAIL per case with what differed; exits 1 when any case fails.
+    """
+    from tsunagi.explain import explain
+    from tsunagi.triage_cases import load_cases
+
+    try:
+        cases = load_cases(cases_file)
+    except DataFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    failed = 0
+    for case in cases:
+        payload = {"answers": case.answers, "locale": case.locale}
+        if case.area:
+            payload["area"] = case.area
+        try:
+            decision = explain(db.session, payload)
+        except InvalidAnswers as exc:
+            failed += 1
+            click.echo(f"FAIL  {case.name}: invalid answers ({exc})")
+            continue
+        got = {"service": decision["service"], "priority": decision["priority"], "rule": decision["rule"],
+               "provider": (decision["provider"] or {}).get("id")}
+        diffs = [f"{k}: expected {v}, got {got[k]}" for k, v in case.expect.model_dump().items()
+                 if v is not None and got[k] != v]
+        if diffs:
+            failed += 1
+            click.echo(f"FAIL  {case.name}: " + "; ".join(diffs))
+        else:
+            click.echo(f"PASS  {case.name}: {got['service']} ({got['rule']}, {got['priority']})")
+    click.echo(f"{len(cases) - failed} passed, {failed} failed")
+    if failed:
+        sys.exit(1)
+
+
 ROOT = Path(__file__).resolve().parent.parent
 POT = ROOT / "translations" / "messages.pot"
 SOURCES = ("tsunagi", "kiosk", "inbox", "api", "forms")

@@ -24,6 +24,8 @@ DEFAULTS = {
     "FOLLOW_UP_RATE_LIMIT": "6 per minute",
     "LOGIN_RATE_LIMIT": "6 per minute",
     "BABEL_DEFAULT_LOCALE": "ja",
+    # A municipality's own rules file (see tsunagi/rules/default.yaml); default: DOMAIN.md's.
+    "TRIAGE_RULES_FILE": None,
 }
 
 

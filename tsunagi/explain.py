@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from tsunagi import intakes
 from tsunagi.i18n import LOCALES, gettext_in
+from tsunagi.rules import Policy
 from tsunagi.triage import InvalidAnswers
+
+
+def policy() -> Policy:
+    """The app's compiled triage policy (loaded once by create_app)."""
+    return current_app.extensions["tsunagi.policy"]
 
 
 def explain(session: Session, payload: Any) -> dict[str, Any]:
@@ -28,5 +35,5 @@ def explain(session: Session, payload: Any) -> dict[str, Any]:
     if payload.get("area") is not None:
         raw["area"] = payload["area"]
     parsed = intakes.parse_answers(session, raw)
-    decision = intakes.route(session, parsed, locale)
-    return intakes.decision_view(session, decision.to_record(), gettext_in(locale), locale)
+    decision = intakes.route(session, parsed, locale, policy())
+    return intakes.decision_view(session, decision.to_record(), gettext_in(locale), locale, policy())

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from tsunagi import follow_up, municipality
 from tsunagi.consent import ConsentGiven, may_share
-from tsunagi.models import District, Intake, IntakeEvent, Location, Provider
+from tsunagi.models import District, Intake, IntakeEvent, Location, Provider, TriageRules
+from tsunagi.rules import Policy, load_policy
 from tsunagi.triage import Answers, Decision, ProviderInfo, decide, render_reason, validate_answers
 
 IDENTIFYING = ("name", "phone", "email", "free_text")
@@ -37,16 +38,22 @@ def parse_answers(session: Session, raw: Mapping[str, Any]) -> Answers:
     return validate_answers(raw, district_codes(session))
 
 
-def route(session: Session, answers: Answers, locale: str) -> Decision:
+def route(session: Session, answers: Answers, locale: str, policy: Policy | None = None) -> Decision:
     muni = municipality.current(session)
     return decide(
         answers, provider_infos(session),
-        has_welfare_office=muni.has_welfare_office if muni else True, locale=locale,
+        has_welfare_office=muni.has_welfare_office if muni else True, locale=locale, policy=policy,
     )
 
 
+def keep_rules(session: Session, policy: Policy) -> None:
+    """Keep the rules text under its version, so a routing can be explained after they change."""
+    if session.get(TriageRules, policy.version) is None:
+        session.add(TriageRules(version=policy.version, source=policy.source))
+
+
 def decision_view(session: Session, record: Mapping[str, Any], gettext: Callable[[str], str],
-                  locale: str) -> dict[str, Any]:
+                  locale: str, policy: Policy | None = None) -> dict[str, Any]:
     """A stored or fresh decision in the public shape of CONTRACT.md, reasons rendered."""
     provider = session.get(Provider, record["provider_id"]) if record.get("provider_id") else None
     return {
@@ -64,7 +71,10 @@ def decision_view(session: Session, record: Mapping[str, Any], gettext: Callable
             "service": provider.service,
             "choice": record["provider_choice"],
         },
-        "reasons": [{"code": r["code"], "text": render_reason(r, gettext)} for r in record["reasons"]],
+        "reasons": [
+            {"code": r["code"], "text": render_reason(r, gettext, locale, policy.reason_texts if policy else None)}
+            for r in record["reasons"]
+        ],
     }
 
 
@@ -86,6 +96,7 @@ def submit(
     answers: Mapping[str, Any],
     identifying: Mapping[str, str | None],
     consent: ConsentGiven,
+    policy: Policy | None = None,
 ) -> Submitted:
     """Validate, route and store an intake with its consent and follow-up secrets.
 
@@ -95,8 +106,10 @@ def submit(
 
     :raise InvalidAnswers: the answers are not canonical.
     """
+    policy = policy or load_policy()
     parsed = parse_answers(session, answers)
-    decision = route(session, parsed, locale)
+    decision = route(session, parsed, locale, policy)
+    keep_rules(session, policy)
     canonical = {
         "subject": parsed.subject, "age_band": parsed.age_band, "pregnant": parsed.pregnant,
         "concerns": sorted(parsed.concerns), "household": sorted(parsed.household),

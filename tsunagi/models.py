@@ -228,3 +228,13 @@ class KioskDraft(Base):
     receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class TriageRules(Base):
+    """Every version of the triage rules that decided an intake, as written."""
+
+    __tablename__ = "triage_rules"
+
+    version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    first_used_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -7,10 +7,12 @@ Routing chooses a first contact; it never rejects a resident (実施要綱 L1959
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from dataclasses import dataclass, fields
+from types import MappingProxyType
+from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
-RULES_VERSION = "default-2026.1"
+from tsunagi.rules import Policy, evaluate_domains, evaluate_signals, load_policy
+
 
 SUBJECTS = ("self", "family", "someone_else")
 AGE_BANDS = ("under_6", "6_17", "18_39", "40_64", "65_plus", "unknown")
@@ -23,8 +25,6 @@ CONCERNS = (
 HOUSEHOLD = ("lives_alone", "elderly_65_plus", "child_under_18", "disabled_member")
 DANGER = ("yes", "no", "unsure")
 
-DOMAIN_SERVICE = {"elderly": "houkatsu", "disability": "shogai", "child": "kodomo", "poverty": "jiritsu"}
-DOMAIN_ORDER = ("elderly", "disability", "child", "poverty")
 
 
 def N_(message: str) -> str:
@@ -95,10 +95,12 @@ class ProviderInfo:
     active: bool = True
 
 
-@dataclass(frozen=True)
-class Reason:
+class Reason(NamedTuple):
+    """A message code with its parameters; rendered in the reader's language later.
+    (A tuple rather than a frozen dataclass: thousands are made per second.)"""
+
     code: str
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclass
@@ -111,11 +113,11 @@ class Decision:
     provider_id: int | None
     provider_choice: str
     reasons: list[Reason]
-    rules_version: str = RULES_VERSION
+    rules_version: str
 
     def to_record(self) -> dict[str, Any]:
         """The decision as stored with the intake, so it can be explained later."""
-        data = asdict(self)
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "reasons"}
         data["reasons"] = [{"code": r.code, "params": dict(r.params)} for r in self.reasons]
         return data
 
@@ -170,29 +172,13 @@ def validate_answers(raw: Mapping[str, Any], districts: Iterable[str] | None = N
     return Answers(subject, age, pregnant, concerns, household, danger, area)
 
 
-def domains_of(a: Answers) -> tuple[list[str], list[Reason]]:
-    found: dict[str, list[Reason]] = {}
-    if a.age_band == "65_plus":
-        found.setdefault("elderly", []).append(Reason("elderly_age"))
-    if "elder_care" in a.concerns:
-        found.setdefault("elderly", []).append(Reason("elderly_care"))
-    if "disability" in a.concerns:
-        found.setdefault("disability", []).append(Reason("disability"))
-    if a.age_band in ("under_6", "6_17"):
-        found.setdefault("child", []).append(Reason("child_age"))
-    if a.pregnant == "yes":
-        found.setdefault("child", []).append(Reason("child_pregnant"))
-    if a.concerns & {"pregnancy", "child_rearing", "school"}:
-        found.setdefault("child", []).append(Reason("child_concern"))
-    if a.concerns & {"money", "work", "housing", "food"}:
-        found.setdefault("poverty", []).append(Reason("poverty"))
-    domains = [d for d in DOMAIN_ORDER if d in found]
-    return domains, [r for d in domains for r in found[d]]
-
-
 def _language(locale: str) -> str:
     # "ja_easy" (やさしい日本語) is Japanese; "zh_Hans" is Chinese; "pt_BR" Portuguese.
     return locale.split("_")[0].lower()
+
+
+def _speaks(p: ProviderInfo, lang: str) -> bool:
+    return any(_language(x) == lang for x in p.languages)
 
 
 def choose_provider(
@@ -201,20 +187,31 @@ def choose_provider(
     """Pick a provider inside `service`: area, then language, then municipality-wide.
 
     Returns the provider (or None) and how it was chosen ("area", "language", "wide", "none").
-    Ties keep the order the municipality file lists providers in.
+    Ties keep the order the municipality file lists providers in; inside an area, one
+    speaking the resident's language comes first.
     """
-    active = [p for p in providers if p.active and p.service == service]
     lang = _language(locale)
-    speaks = lambda p: lang in (_language(x) for x in p.languages)  # noqa: E731
-    in_area = [p for p in active if area is not None and area in p.districts]
+    in_area: list[ProviderInfo] = []
+    by_language: ProviderInfo | None = None
+    wide: ProviderInfo | None = None
+    for p in providers:
+        if not p.active or p.service != service:
+            continue
+        if area is not None and area in p.districts:
+            if _speaks(p, lang):
+                return p, "area"
+            in_area.append(p)
+        elif by_language is None or (p.municipality_wide and not by_language.municipality_wide):
+            if _speaks(p, lang):
+                by_language = p
+        if wide is None and p.municipality_wide:
+            wide = p
     if in_area:
-        return sorted(in_area, key=lambda p: not speaks(p))[0], "area"
-    by_language = [p for p in active if speaks(p)]
-    if by_language:
-        return sorted(by_language, key=lambda p: not p.municipality_wide)[0], "language"
-    wide = [p for p in active if p.municipality_wide]
-    if wide:
-        return wide[0], "wide"
+        return in_area[0], "area"
+    if by_language is not None:
+        return by_language, "language"
+    if wide is not None:
+        return wide, "wide"
     return None, "none"
 
 
@@ -224,51 +221,37 @@ def decide(
     *,
     has_welfare_office: bool = True,
     locale: str = "ja",
+    policy: Policy | None = None,
 ) -> Decision:
-    """Apply the default policy; first rule that holds wins (DOMAIN.md)."""
-    providers = list(providers)
-    domains, domain_reasons = domains_of(a)
-    signals: list[str] = [r.code for r in domain_reasons]
-    reasons: list[Reason] = []
+    """Apply `policy` (default: DOMAIN.md's, from tsunagi/rules/default.yaml): the first
+    rule that holds chooses the service, then a provider is chosen inside it."""
+    policy = policy or load_policy()
+    domains, domain_reasons = evaluate_domains(policy, a)
+    held = evaluate_signals(policy, a, domains)
+    signals = list(domain_reasons)
+    reasons = [Reason(code) for code in domain_reasons]
+    if held:
+        signals += [name for name, _test, _reason in policy.signals if name in held]
+        reasons += [Reason(r) for name, _test, r in policy.signals if r and name in held]
 
-    is_8050 = a.age_band == "40_64" and "isolation" in a.concerns and "elderly_65_plus" in a.household
-    is_carer = "caregiving" in a.concerns and (
-        a.age_band in ("6_17", "18_39") or "child_rearing" in a.concerns
-    )
-    if is_8050:
-        signals.append("8050")
-    if is_carer:
-        signals.append("young_or_double_carer")
+    for rule in policy.rules:  # the fallback, last, has no test
+        if rule.test is None or rule.test(a, domains, held):
+            break
+    service = rule.service
+    extra: list[Reason] = []
+    if service == "domain":
+        domain = next(d for d in policy.domains if d.name == domains[0])
+        service = domain.service
+        if not has_welfare_office and domain.service_without_welfare_office:
+            service = domain.service_without_welfare_office
+            extra.append(Reason("no_welfare_office"))
+    params = {"count": len(domains), "service": service}
+    reasons += extra + [Reason(rule.reason, params)]
 
-    if len(domains) >= 2:
-        service, rule = "takikan", "multi_domain"
-        reasons += domain_reasons + [Reason("rule_multi_domain", {"count": len(domains)})]
-    elif is_8050:
-        service, rule = "takikan", "8050"
-        reasons += domain_reasons + [Reason("rule_8050")]
-    elif is_carer:
-        service, rule = "takikan", "carer"
-        reasons += domain_reasons + [Reason("rule_carer")]
-    elif len(domains) == 1:
-        service, rule = DOMAIN_SERVICE[domains[0]], "single_domain"
-        reasons += domain_reasons
-        if service == "jiritsu" and not has_welfare_office:
-            service = "choson"
-            reasons.append(Reason("no_welfare_office"))
-        reasons.append(Reason("rule_single_domain", {"service": service}))
-    else:
-        service, rule = "takikan", "no_domain"
-        reasons.append(Reason("rule_no_domain"))
-
-    urgent: list[Reason] = []
-    if a.danger_now in ("yes", "unsure"):
-        signals.append("danger_now")
-        urgent.append(Reason("urgent_danger"))
-    if "violence" in a.concerns:
-        signals.append("violence")
-        urgent.append(Reason("urgent_violence"))
+    urgent = [(signal, Reason(reason)) for test, signal, reason in policy.urgent if test(a, domains, held)]
+    signals += [signal for signal, _ in urgent]
+    reasons = [r for _, r in urgent] + reasons
     priority = "urgent" if urgent else "normal"
-    reasons = urgent + reasons
 
     provider, choice = choose_provider(service, a.area, locale, providers)
     if provider is None and service != "takikan":
@@ -278,18 +261,26 @@ def decide(
     if provider is not None:
         reasons.append(Reason(f"provider_{choice}"))
     return Decision(
-        service=service, priority=priority, domains=domains, signals=signals, rule=rule,
+        service=service, priority=priority, domains=list(domains), signals=signals, rule=rule.id,
         provider_id=provider.id if provider else None, provider_choice=choice, reasons=reasons,
+        rules_version=policy.version,
     )
 
 
-def render_reason(reason: Reason | Mapping[str, Any], gettext: Callable[[str], str]) -> str:
-    """The reason in the reader's language; `gettext` is bound to that language."""
+def render_reason(reason: Reason | Mapping[str, Any], gettext: Callable[[str], str],
+                  locale: str = "ja", custom: Mapping[str, Mapping[str, str]] | None = None) -> str:
+    """The reason in the reader's language; `gettext` is bound to that language.
+
+    `custom` holds a municipality's own reasons (from its rules file), per locale.
+    """
     code = reason.code if isinstance(reason, Reason) else reason["code"]
     params = dict(reason.params if isinstance(reason, Reason) else reason.get("params", {}))
     text = REASON_TEXTS.get(code)
     if text is None:
-        return code
+        own = (custom or {}).get(code)
+        if not own:
+            return code
+        return own.get(locale) or own.get(locale.split("_")[0]) or own.get("en") or own["ja"]
     if "service" in params:
         params["service"] = gettext(SERVICE_TEXTS.get(params["service"], params["service"]))
     translated = gettext(text)
