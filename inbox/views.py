@@ -1,6 +1,13 @@
+"""Provider pages: sign in, inbox, intake detail with lifecycle actions, coordinator's
+board and directory, user management, the demo outbox.
+
+Access rules live in tsunagi.access and tsunagi.lifecycle; views only parse and render.
+"""
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, request, session, url_for
+from datetime import datetime, timedelta, timezone
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -8,24 +15,45 @@ from sqlalchemy import case, select
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
-from forms.spec import load_form
 from inbox import bp
-from tsunagi import accounts, intakes, municipality
-from tsunagi.consent import may_share
-from tsunagi.explain import policy
+from inbox.present import detail as intake_detail
+from inbox.present import mark_read, read_ids_for, summary
+from tsunagi import access, accounts, lifecycle, overdue
+from tsunagi.consent import ConsentRequired
+from tsunagi.context import lifecycle_settings, overdue_policy
 from tsunagi.extensions import db, limiter, login_manager
-from tsunagi.i18n import LOCALES, gettext_in
-from tsunagi.models import AuditEvent, Intake, User
+from tsunagi.models import AuditEvent, District, Intake, OutboxMessage, Provider, User
 from tsunagi.services import SERVICES
 
 login_manager.login_view = "inbox.login"
-login_manager.session_protection = "strong"
+login_manager.login_message = _l("Please sign in.")
 
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    """The session carries "id:epoch"; a raised epoch (disabled user) ends the session."""
+    uid, _, epoch = user_id.partition(":")
+    user = db.session.get(User, int(uid)) if uid.isdigit() else None
+    if user is None or not user.active or str(user.session_epoch) != epoch:
+        return None
+    return user
+
+
+@bp.before_request
+def session_limits():
+    """Idle timeout and absolute lifetime of a provider's session."""
+    if not current_user.is_authenticated:
+        return None
+    now = datetime.now(timezone.utc).timestamp()
+    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    absolute = current_app.config["SESSION_ABSOLUTE_HOURS"] * 3600
+    if now - session.get("seen_at", 0) > idle or now - session.get("login_at", 0) > absolute:
+        logout_user()
+        session.clear()
+        flash(_l("Your session ended. Please sign in again."))
+        return redirect(url_for("inbox.login"))
+    session["seen_at"] = now
+    return None
 
 
 class LoginForm(FlaskForm):
@@ -33,24 +61,25 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[InputRequired()])
 
 
-def _provider_id() -> int:
-    if current_user.role not in accounts.PROVIDER_ROLES or current_user.provider_id is None:
-        abort(403)
-    return current_user.provider_id
+def _account_key() -> str:
+    return "login:" + (request.form.get("username") or "").strip().lower()
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"],
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], key_func=_account_key,
                deduct_when=lambda r: r.status_code != 302)
+@limiter.limit("30 per minute", methods=["POST"], deduct_when=lambda r: r.status_code != 302)
 def login():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
         user = accounts.authenticate(db.session, form.username.data, form.password.data)
-        if user is not None:
+        if user is not None and user.role != "outreach_worker":
             db.session.commit()
             session.clear()  # a new session at login: nothing carried over from before
             login_user(user)
+            now = datetime.now(timezone.utc).timestamp()
+            session["login_at"] = session["seen_at"] = now
             return redirect(url_for("inbox.index"))
         error = _l("The user name or password is not correct.")
     return render_template("inbox/login.html", form=form, error=error), 200 if error is None else 401
@@ -66,53 +95,177 @@ def logout():
     return redirect(url_for("inbox.login"))
 
 
+def _require_reader() -> None:
+    if not access.reads_intakes(current_user):
+        abort(403)
+
+
 @bp.get("/")
 @login_required
 def index():
-    """Intakes routed to the signed-in user's provider: urgent first, then oldest."""
-    provider_id = _provider_id()
-    rows = db.session.scalars(
-        select(Intake).where(Intake.provider_id == provider_id)
-        .order_by(case((Intake.priority == "urgent", 0), else_=1), Intake.created_at, Intake.id)
-    )
-    return render_template("inbox/index.html", intakes=list(rows), services=SERVICES,
-                           logout_form=FlaskForm())
+    """Intakes the user may see: urgent first, then oldest. Filters: status, service,
+    area, overdue=1."""
+    if not access.reads_intakes(current_user):
+        if access.manages_users(current_user):
+            return redirect(url_for("inbox.users"))
+        abort(403)
+    query = access.visible_intakes(current_user)
+    status, service, area = (request.args.get(k) or None for k in ("status", "service", "area"))
+    if status:
+        query = query.where(Intake.status == status)
+    if service:
+        query = query.where(Intake.service == service)
+    if area:
+        query = query.where(Intake.area == area)
+    query = query.order_by(case((Intake.priority == "urgent", 0), else_=1), Intake.created_at, Intake.id)
+    rows = list(db.session.scalars(query.limit(500)))
+    now = datetime.now(timezone.utc)
+    read = read_ids_for(current_user, [i.id for i in rows])
+    items = [summary(i, current_user, read, now) for i in rows]
+    if request.args.get("overdue") == "1":
+        items = [i for i in items if i["overdue"]]
+    districts = list(db.session.scalars(select(District).order_by(District.position)))
+    return render_template("inbox/index.html", items=items, services=SERVICES, statuses=lifecycle.STATUSES,
+                           districts=districts, filters=request.args, form=FlaskForm())
+
+
+def _readable(intake_id: str) -> Intake:
+    intake = db.session.get(Intake, intake_id)
+    if intake is None or not access.can_read(current_user, intake):
+        abort(404)  # the same answer whether it exists or not
+    return intake
+
+
+def audit(action: str, intake_id: str | None) -> None:
+    db.session.add(AuditEvent(actor_id=current_user.id, action=action, intake_id=intake_id,
+                              remote_addr=request.remote_addr))
 
 
 @bp.get("/intakes/<intake_id>")
 @login_required
 def detail(intake_id: str):
-    """One intake. 404 for anyone else's: its existence is not revealed. Audited."""
-    provider_id = _provider_id()
-    intake = db.session.get(Intake, intake_id)
-    if intake is None or intake.provider_id != provider_id:
-        abort(404)
-    db.session.add(AuditEvent(actor_id=current_user.id, action="intake_read", intake_id=intake.id,
-                              remote_addr=request.remote_addr))
+    """One intake; 404 for anyone else's (its existence is not revealed). Every opening is
+    audited (who, which intake, when, from where), without copying the data."""
+    _require_reader()
+    intake = _readable(intake_id)
+    audit("intake_read", intake.id)
+    mark_read(current_user, intake)
     db.session.commit()
-    spec = load_form(intake.form_id)
-    ja = gettext_in("ja")
-    answers = []
-    for q in spec.questions():
-        if q.personal or q.id not in intake.answers:
-            continue
-        value = intake.answers[q.id]
-        labels = {c.value: c.label for c in q.choices}
-        if q.type == "yesno":
-            labels = {"yes": "Yes", "no": "No"}
-        shown = [ja(labels.get(v, v)) for v in (value if isinstance(value, list) else [value])]
-        answers.append((ja(q.label), "、".join(shown) if shown else "—"))
-    view = intakes.decision_view(db.session, intake.decision, ja, "ja", policy())
-    area = municipality.localized(
-        next((d.name for d in _districts() if d.code == intake.area), None), "ja") if intake.area else ""
-    return render_template(
-        "inbox/detail.html", intake=intake, answers=answers, decision=view, area=area,
-        shared=may_share(intake), services=SERVICES, language=LOCALES.get(intake.locale, intake.locale),
-        location=municipality.localized(intake.location.name, "ja"), logout_form=FlaskForm(),
-    )
+    data = intake_detail(intake)
+    actions = [a for a, (sources, _to) in lifecycle.TRANSITIONS.items()
+               if intake.status in sources and lifecycle.may_act(current_user, intake, a)]
+    providers = list(db.session.scalars(select(Provider).where(Provider.active.is_(True),
+                                                               Provider.id != intake.provider_id)))
+    trail = db.session.scalars(select(AuditEvent).where(AuditEvent.intake_id == intake.id)
+                               .order_by(AuditEvent.id.desc()).limit(50))
+    return render_template("inbox/detail.html", intake=intake, data=data, actions=actions,
+                           outcomes=lifecycle.OUTCOMES, providers=providers, form=FlaskForm(),
+                           trail=list(trail), new_code=session.pop("new_code", None))
 
 
-def _districts():
-    from tsunagi.models import District
+@bp.post("/intakes/<intake_id>/transitions")
+@login_required
+def act(intake_id: str):
+    _require_reader()
+    intake = _readable(intake_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        lifecycle.transition(
+            db.session, intake, request.form.get("action", ""), current_user,
+            reason=request.form.get("reason"), to_provider=request.form.get("to_provider") or None,
+            outcome=request.form.get("outcome") or None, settings=lifecycle_settings(),
+        )
+    except (lifecycle.TransitionRefused, ConsentRequired) as exc:
+        db.session.rollback()
+        flash(_l("Not done: %(why)s", why=str(exc)), "error")
+        return redirect(url_for("inbox.detail", intake_id=intake_id))
+    audit("intake_" + request.form.get("action", ""), intake.id)
+    db.session.commit()
+    if access.can_read(current_user, intake):
+        return redirect(url_for("inbox.detail", intake_id=intake_id))
+    return redirect(url_for("inbox.index"))  # returned or transferred away
 
-    return db.session.scalars(select(District))
+
+@bp.post("/intakes/<intake_id>/follow-up/revoke")
+@login_required
+def revoke(intake_id: str):
+    _require_reader()
+    intake = _readable(intake_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        secrets = lifecycle.revoke_follow_up(db.session, intake, current_user)
+    except lifecycle.TransitionRefused:
+        abort(403)
+    audit("follow_up_revoked", intake.id)
+    db.session.commit()
+    # Shown once on the next page, to be read to the resident; never logged.
+    session["new_code"] = secrets.grouped_code
+    return redirect(url_for("inbox.detail", intake_id=intake_id))
+
+
+def _coordinator() -> None:
+    if current_user.role != "coordinator" or not current_user.active:
+        abort(403)
+
+
+@bp.get("/board")
+@login_required
+def board():
+    """The coordinator's board: urgent intakes not yet accepted, and overdue ones."""
+    _coordinator()
+    waiting = list(db.session.scalars(
+        access.visible_intakes(current_user).where(Intake.status.in_(lifecycle.WAITING))
+        .order_by(Intake.created_at)))
+    now = datetime.now(timezone.utc)
+    policy = overdue_policy()
+    urgent = [i for i in waiting if i.priority == "urgent"]
+    late = [(i, overdue.deadline(i, policy)) for i in waiting if overdue.is_overdue(i, policy, now)]
+    return render_template("inbox/board.html", urgent=urgent, late=late, services=SERVICES, form=FlaskForm())
+
+
+@bp.get("/directory")
+@login_required
+def directory():
+    _coordinator()
+    providers = db.session.scalars(select(Provider).order_by(Provider.service, Provider.id))
+    return render_template("inbox/directory.html", providers=list(providers), services=SERVICES,
+                           form=FlaskForm())
+
+
+@bp.get("/users")
+@login_required
+def users():
+    if not access.manages_users(current_user):
+        abort(403)
+    query = select(User).order_by(User.username)
+    if current_user.role != "admin":
+        query = query.where(User.provider_id == current_user.provider_id)
+    return render_template("inbox/users.html", users=list(db.session.scalars(query)), form=FlaskForm())
+
+
+@bp.post("/users/<int:user_id>/disable")
+@login_required
+def disable_user(user_id: int):
+    other = db.session.get(User, user_id)
+    if other is None or not access.can_manage(current_user, other):
+        abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    accounts.disable(other)
+    audit("user_disabled", None)
+    db.session.commit()
+    return redirect(url_for("inbox.users"))
+
+
+@bp.get("/outbox")
+@login_required
+def outbox():
+    """Notification emails as sent (or, without SMTP, as they would be sent)."""
+    if current_user.role not in ("coordinator", "admin"):
+        abort(403)
+    since = datetime.now(timezone.utc) - timedelta(days=30)
+    messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.created_at >= since)
+                                  .order_by(OutboxMessage.id.desc()).limit(200))
+    return render_template("inbox/outbox.html", messages=list(messages), form=FlaskForm())

@@ -19,7 +19,7 @@ from kiosk import bp, drafts
 from kiosk.receipt import follow_up_url, inline_svg
 from tsunagi import intakes, municipality
 from tsunagi.consent import ConsentGiven, text_hash
-from tsunagi.explain import policy
+from tsunagi.context import notify_after_submit, policy
 from tsunagi.extensions import db
 from tsunagi.i18n import LOCALES
 from tsunagi.models import District, Location, Provider
@@ -227,6 +227,7 @@ def consent(location: str, locale: str):
             # The answers are in the intake now; the draft keeps only what the receipt shows.
             draft.answers = {}
             db.session.commit()
+            notify_after_submit(db.session, submitted.intake)
         return redirect(url_for("kiosk.receipt", location=location, locale=locale))
     return render_template("kiosk/consent.html", loc=loc, locale=locale, form=form,
                            paragraphs=paragraphs, provider=provider, localized=municipality.localized,

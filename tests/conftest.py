@@ -130,10 +130,11 @@ def make_intake(session, demo):
     """Submit an intake through the service (a 65+ resident of minami at the hub)."""
     location = session.scalar(select(Location).where(Location.code == "hub-minami"))
 
-    def make(share=True, answers=None, locale="ja"):
+    def make(share=True, answers=None, locale="ja", multi_agency=False):
         consent = ConsentGiven(text_id="consent-default", text_version=1, text_hash="0" * 64,
                                locale=locale, share_with_provider=share, channel="kiosk",
-                               location_id=location.id, contact_methods=("phone",))
+                               location_id=location.id, contact_methods=("phone",),
+                               multi_agency_meeting=multi_agency)
         result = intakes.submit(
             session, form_id="intake-default", form_version=1, locale=locale, channel="kiosk",
             location=location,

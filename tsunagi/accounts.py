@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from tsunagi.models import Provider, User
 
-ROLES = ("provider_staff", "provider_lead", "coordinator", "admin", "outreach_worker")
-PROVIDER_ROLES = ("provider_staff", "provider_lead")
+ROLES = ("provider_staff", "provider_lead", "provider_system", "coordinator", "admin", "outreach_worker")
+PROVIDER_ROLES = ("provider_staff", "provider_lead", "provider_system")
 
 _hasher = PasswordHasher()
 # Verifying against this when the user does not exist keeps the timing of a wrong
@@ -28,16 +28,18 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_user(session: Session, username: str, password: str, role: str,
-                provider_code: str | None = None) -> tuple[User, str]:
+def create_user(session: Session, username: str, password: str | None, role: str,
+                provider_code: str | None = None, email: str | None = None) -> tuple[User, str]:
     """Create a user; returns it with a new API token (shown once, stored hashed).
+
+    A `provider_system` account (a provider's own software) has no password: token only.
 
     :raise AccountError: unknown role, missing or unknown provider, taken username,
         password shorter than 12 characters.
     """
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
-    if len(password) < 12:
+    if role != "provider_system" and (password is None or len(password) < 12):
         raise AccountError("the password needs at least 12 characters")
     provider = None
     if role in PROVIDER_ROLES:
@@ -49,8 +51,9 @@ def create_user(session: Session, username: str, password: str, role: str,
     if session.scalar(select(User).where(User.username == username)):
         raise AccountError(f"username {username!r} is taken")
     token = secrets.token_urlsafe(32)
-    user = User(username=username, password_hash=_hasher.hash(password), role=role,
-                provider=provider, api_token_hash=_token_hash(token))
+    user = User(username=username, password_hash=_hasher.hash(password) if password else None,
+                role=role, provider=provider, api_token_hash=_token_hash(token), email=email,
+                session_epoch=0)
     session.add(user)
     session.flush()
     return user, token
@@ -79,3 +82,9 @@ def user_for_token(session: Session, token: str) -> User | None:
         return None
     user = session.scalar(select(User).where(User.api_token_hash == _token_hash(token)))
     return user if user is not None and user.active else None
+
+
+def disable(user: User) -> None:
+    """Disable the account: its password, token and every open session stop working."""
+    user.active = False
+    user.session_epoch += 1

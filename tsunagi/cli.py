@@ -104,7 +104,7 @@ def demo_setup() -> None:
 @triage_cli.command("explain")
 def triage_explain() -> None:
     """Read {"answers": {...}, "area"?, "locale"?} on stdin; print the decision as JSON."""
-    from tsunagi.explain import explain
+    from tsunagi.context import explain
 
     try:
         payload = json.loads(sys.stdin.read() or "null")
@@ -124,7 +124,7 @@ def triage_check(cases_file: str) -> None:
 
     Prints PASS or FAIL per case with what differed; exits 1 when any case fails.
     """
-    from tsunagi.explain import explain
+    from tsunagi.context import explain
     from tsunagi.triage_cases import load_cases
 
     try:

@@ -24,6 +24,21 @@ DEFAULTS = {
     "FOLLOW_UP_RATE_LIMIT": "6 per minute",
     "LOGIN_RATE_LIMIT": "6 per minute",
     "BABEL_DEFAULT_LOCALE": "ja",
+    # Provider side (issue: inbox)
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_ABSOLUTE_HOURS": 12,
+    "OVERDUE_BUSINESS_DAYS": 2,
+    "OVERDUE_URGENT_HOURS": 4,
+    "DUPLICATE_WINDOW_DAYS": 30,
+    "INTERRUPT_AFTER_FAILED_CONTACTS": 3,
+    "FOLLOW_UP_DAYS_AFTER_CLOSURE": 180,
+    # Notification email; without SMTP_HOST messages are kept in the outbox only.
+    "SMTP_HOST": None,
+    "SMTP_PORT": 25,
+    "SMTP_SENDER": "tsunagi@localhost",
+    "SMTP_USERNAME": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_STARTTLS": False,
     # A municipality's own rules file (see tsunagi/rules/default.yaml); default: DOMAIN.md's.
     "TRIAGE_RULES_FILE": None,
 }

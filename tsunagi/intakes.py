@@ -4,7 +4,10 @@ Takes a SQLAlchemy `Session`; the caller commits.
 """
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Callable, Mapping
 
 from sqlalchemy import select
@@ -78,6 +81,29 @@ def decision_view(session: Session, record: Mapping[str, Any], gettext: Callable
     }
 
 
+def contact_key(contact: Mapping[str, str] | None) -> str | None:
+    """A hash of the phone number (digits only) or else the email (lower case)."""
+    if not contact:
+        return None
+    digits = re.sub(r"\D", "", contact.get("phone") or "")
+    value = f"tel:{digits}" if len(digits) >= 6 else (
+        f"mail:{contact['email'].strip().lower()}" if contact.get("email") else None)
+    return hashlib.sha256(value.encode()).hexdigest() if value else None
+
+
+def probable_duplicates(session: Session, intake: Intake, days: int) -> list[Intake]:
+    """Other intakes with the same contact within `days` of this one: flagged, never merged."""
+    if not intake.contact_key:
+        return []
+    created = intake.created_at
+    return list(session.scalars(
+        select(Intake).where(Intake.contact_key == intake.contact_key, Intake.id != intake.id,
+                             Intake.created_at >= created - timedelta(days=days),
+                             Intake.created_at <= created + timedelta(days=days))
+        .order_by(Intake.created_at)
+    ))
+
+
 @dataclass
 class Submitted:
     intake: Intake
@@ -122,11 +148,13 @@ def submit(
         rules_version=decision.rules_version, status="received",
     )
     consent.record(intake)
-    if may_share(intake):
+    # The multi-agency team needs its own scope (実施要綱 L559-569, L614-616).
+    if may_share(intake) and (decision.service != "takikan" or consent.multi_agency_meeting):
         intake.provider_id = decision.provider_id
         intake.name = (identifying.get("name") or "").strip() or None
         contact = {k: v.strip() for k in ("phone", "email") if (v := identifying.get(k)) and v.strip()}
         intake.contact = contact or None
+        intake.contact_key = contact_key(contact)
         intake.free_text = (identifying.get("free_text") or "").strip() or None
     else:
         intake.status = "not_shared"

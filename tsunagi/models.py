@@ -85,7 +85,11 @@ class User(Base):
     api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     role: Mapped[str] = mapped_column(String(32))
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("provider.id"))
+    email: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Part of the login session's identity: raising it (disable, password change) ends
+    # every session the user has open.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
     provider: Mapped[Provider | None] = relationship()
@@ -99,7 +103,7 @@ class User(Base):
         return self.active
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_epoch}"
 
 
 class Intake(Base):
@@ -130,6 +134,12 @@ class Intake(Base):
     rules_version: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="received")
     status_changed_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # SHA-256 of the normalized phone or email: finds probable duplicates without
+    # comparing plaintext; cleared with the contact when consent is withdrawn.
+    contact_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    failed_contacts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    routed_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
     location: Mapped[Location] = relationship()
     provider: Mapped[Provider | None] = relationship()
@@ -157,8 +167,12 @@ class Consent(Base):
     location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
     mode: Mapped[str] = mapped_column(String(16), default="self")
     witness_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    contact_time: Mapped[str | None] = mapped_column(String(200))
+    proxy_relationship: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     withdrawn_at: Mapped[datetime | None] = mapped_column()
+    withdrawn_via: Mapped[str | None] = mapped_column(String(16))  # follow_up | provider
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     intake: Mapped[Intake] = relationship(back_populates="consent")
 
@@ -238,3 +252,37 @@ class TriageRules(Base):
     version: Mapped[str] = mapped_column(String(64), primary_key=True)
     source: Mapped[str] = mapped_column(Text)
     first_used_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class IntakeRead(Base):
+    """Read state per provider: one provider opening a case does not mark it read for another."""
+
+    __tablename__ = "intake_read"
+
+    intake_id: Mapped[str] = mapped_column(ForeignKey("intake.id"), primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"), primary_key=True)
+    first_read_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class ResidentMessage(Base):
+    """A message the resident sent from the follow-up page to the provider."""
+
+    __tablename__ = "resident_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intake_id: Mapped[str] = mapped_column(ForeignKey("intake.id"), index=True)
+    body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class OutboxMessage(Base):
+    """A notification email: sent through SMTP when configured, kept for the demo outbox."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    sent_at: Mapped[datetime | None] = mapped_column()

@@ -1,0 +1,70 @@
+"""Helpers that need the running app: its triage policy, the explanation shared by
+`flask triage explain` and `POST /api/v1/triage` (so both answer identically), and the
+notification sent after an intake is routed."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, url_for
+from sqlalchemy.orm import Session
+
+from tsunagi import intakes, lifecycle, overdue
+from tsunagi.i18n import LOCALES, PROVIDER_LOCALE, gettext_in
+from tsunagi.notifications import notify_provider, smtp_sender
+from tsunagi.rules import Policy
+from tsunagi.triage import InvalidAnswers
+
+
+def policy() -> Policy:
+    """The app's compiled triage policy (loaded once by create_app)."""
+    return current_app.extensions["tsunagi.policy"]
+
+
+def explain(session: Session, payload: Any) -> dict[str, Any]:
+    """The decision for `payload` ({"answers", "area"?, "locale"?}); stores nothing.
+
+    :raise InvalidAnswers: the payload or its answers are not valid."""
+    if not isinstance(payload, dict):
+        raise InvalidAnswers({"body": "must be an object with 'answers'"})
+    unknown = set(payload) - {"answers", "area", "locale"}
+    if unknown:
+        raise InvalidAnswers({k: "unknown field" for k in sorted(unknown)})
+    answers = payload.get("answers")
+    if not isinstance(answers, dict):
+        raise InvalidAnswers({"answers": "required, an object of canonical answers"})
+    locale = payload.get("locale", "ja")
+    if locale not in LOCALES:
+        raise InvalidAnswers({"locale": f"must be one of {', '.join(LOCALES)}"})
+    raw = dict(answers)
+    if payload.get("area") is not None:
+        raw["area"] = payload["area"]
+    parsed = intakes.parse_answers(session, raw)
+    decision = intakes.route(session, parsed, locale, policy())
+    return intakes.decision_view(session, decision.to_record(), gettext_in(locale), locale, policy())
+
+
+def lifecycle_settings() -> lifecycle.Settings:
+    config = current_app.config
+    return lifecycle.Settings(interrupt_after_failed_contacts=config["INTERRUPT_AFTER_FAILED_CONTACTS"],
+                    follow_up_days_after_closure=config["FOLLOW_UP_DAYS_AFTER_CLOSURE"])
+
+
+def overdue_policy() -> overdue.Policy:
+    config = current_app.config
+    return overdue.Policy(business_days=config["OVERDUE_BUSINESS_DAYS"], urgent_hours=config["OVERDUE_URGENT_HOURS"])
+
+
+def notify_after_submit(session: Session, intake) -> None:
+    """Tell the routed provider's users how many intakes wait (counts only). A mail
+    server that fails does not lose the intake: the message stays in the outbox."""
+    if intake.provider_id is None:
+        return
+    config = current_app.config
+    send = None
+    if config["SMTP_HOST"]:
+        send = smtp_sender(config["SMTP_HOST"], int(config["SMTP_PORT"]), config["SMTP_SENDER"],
+                           config["SMTP_USERNAME"], config["SMTP_PASSWORD"], bool(config["SMTP_STARTTLS"]))
+    base = (config["BASE_URL"] or "").rstrip("/")
+    url = base + url_for("inbox.index") if base else url_for("inbox.index", _external=True)
+    notify_provider(session, intake.provider_id, url, gettext_in(PROVIDER_LOCALE), send)
+    session.commit()
