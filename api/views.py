@@ -137,7 +137,7 @@ def provider_inbox():
     rows = list(db.session.scalars(access.visible_intakes(user).order_by(
         case((Intake.priority == "urgent", 0), else_=1), Intake.created_at, Intake.id).limit(500)))
     now = datetime.now(timezone.utc)
-    read = read_ids_for(user, [i.id for i in rows])
+    read = read_ids_for(user, rows)
     return jsonify({"intakes": [summary(i, user, read, now) for i in rows]})
 
 

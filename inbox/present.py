@@ -40,20 +40,25 @@ def summary(intake: Intake, reader: User, read_ids: set[str], now: datetime) -> 
     }
 
 
-def read_ids_for(reader: User, ids: list[str]) -> set[str]:
-    """Intakes already opened by someone of the reader's provider (or by the reader,
-    for the coordinator, who has no provider)."""
+def read_ids_for(reader: User, intakes_: list[Intake]) -> set[str]:
+    """Intakes already opened at the reader's provider. For the coordinator, who has no
+    provider: intakes opened at the provider they are routed to."""
+    ids = [i.id for i in intakes_]
     if not ids:
         return set()
-    key = reader.provider_id if reader.provider_id is not None else -reader.id
-    return set(db.session.scalars(select(IntakeRead.intake_id).where(
-        IntakeRead.provider_id == key, IntakeRead.intake_id.in_(ids))))
+    query = select(IntakeRead.intake_id).where(IntakeRead.intake_id.in_(ids))
+    if reader.provider_id is not None:
+        query = query.where(IntakeRead.provider_id == reader.provider_id)
+    else:
+        query = query.join(Intake, Intake.id == IntakeRead.intake_id).where(
+            IntakeRead.provider_id == Intake.provider_id)
+    return set(db.session.scalars(query))
 
 
 def mark_read(reader: User, intake: Intake) -> None:
-    key = reader.provider_id if reader.provider_id is not None else -reader.id
-    if db.session.get(IntakeRead, (intake.id, key)) is None:
-        db.session.add(IntakeRead(intake_id=intake.id, provider_id=key))
+    """Read state belongs to the reader's provider; the coordinator's reading sets none."""
+    if reader.provider_id is not None and db.session.get(IntakeRead, (intake.id, reader.provider_id)) is None:
+        db.session.add(IntakeRead(intake_id=intake.id, provider_id=reader.provider_id))
 
 
 def answers_ja(intake: Intake) -> list[tuple[str, str]]:

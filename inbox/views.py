@@ -120,7 +120,7 @@ def index():
     query = query.order_by(case((Intake.priority == "urgent", 0), else_=1), Intake.created_at, Intake.id)
     rows = list(db.session.scalars(query.limit(500)))
     now = datetime.now(timezone.utc)
-    read = read_ids_for(current_user, [i.id for i in rows])
+    read = read_ids_for(current_user, rows)
     items = [summary(i, current_user, read, now) for i in rows]
     if request.args.get("overdue") == "1":
         items = [i for i in items if i["overdue"]]
