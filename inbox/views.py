@@ -19,7 +19,7 @@ from inbox import bp
 from inbox.present import detail as intake_detail
 from inbox.present import mark_read, read_ids_for, summary
 from tsunagi import access, accounts, lifecycle, overdue
-from tsunagi.consent import ConsentRequired
+from tsunagi.consent import ConsentRequired, withdraw
 from tsunagi.context import lifecycle_settings, overdue_policy
 from tsunagi.extensions import db, limiter, login_manager
 from tsunagi.models import AuditEvent, District, Intake, OutboxMessage, Provider, User
@@ -160,7 +160,8 @@ def detail(intake_id: str):
                                .order_by(AuditEvent.id.desc()).limit(50))
     return render_template("inbox/detail.html", intake=intake, data=data, actions=actions,
                            outcomes=lifecycle.OUTCOMES, providers=providers, form=FlaskForm(),
-                           trail=list(trail), new_code=session.pop("new_code", None))
+                           trail=list(trail), new_code=session.pop("new_code", None),
+                           can_do=[a for a in lifecycle.TRANSITIONS if lifecycle.may_act(current_user, intake, a)])
 
 
 @bp.post("/intakes/<intake_id>/transitions")
@@ -202,6 +203,22 @@ def revoke(intake_id: str):
     db.session.commit()
     # Shown once on the next page, to be read to the resident; never logged.
     session["new_code"] = secrets.grouped_code
+    return redirect(url_for("inbox.detail", intake_id=intake_id))
+
+
+@bp.post("/intakes/<intake_id>/consent/withdraw")
+@login_required
+def withdraw_consent(intake_id: str):
+    """Record a withdrawal the resident asked for by phone or at the desk."""
+    _require_reader()
+    intake = _readable(intake_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    if not lifecycle.may_act(current_user, intake, "accept"):
+        abort(403)
+    withdraw(db.session, intake, via="provider", by_user_id=current_user.id)
+    audit("consent_withdrawn", intake.id)
+    db.session.commit()
     return redirect(url_for("inbox.detail", intake_id=intake_id))
 
 

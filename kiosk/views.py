@@ -10,15 +10,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import RadioField, SelectChoice
-from wtforms.validators import InputRequired
+from wtforms import RadioField, SelectChoice, StringField
+from wtforms.validators import InputRequired, Length, Optional
 
 from forms.builder import MultiCheckboxField, step_form
 from forms.spec import load_consent, load_form
 from kiosk import bp, drafts
 from kiosk.receipt import follow_up_url, inline_svg
 from tsunagi import intakes, municipality
-from tsunagi.consent import ConsentGiven, text_hash
+from tsunagi.consent import ConsentGiven, render_text
 from tsunagi.context import notify_after_submit, policy
 from tsunagi.extensions import db
 from tsunagi.i18n import LOCALES
@@ -35,11 +35,21 @@ class ConsentForm(FlaskForm):
         choices=[SelectChoice("yes", _l("Yes, send them")), SelectChoice("no", _l("No, do not send them"))],
         validators=[InputRequired(message=_l("Please choose an answer."))],
     )
+    multi_agency_meeting = RadioField(
+        _l("If needed, may the offices that help you talk about your situation together at a "
+           "support meeting? They keep it confidential."),
+        choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
+        validators=[InputRequired(message=_l("Please choose an answer."))],
+    )
     contact_methods = MultiCheckboxField(
         _l("How may the office contact you? Choose all that are fine."),
         choices=[SelectChoice("phone", _l("Phone call")), SelectChoice("sms", _l("Text message (SMS)")),
                  SelectChoice("email", _l("Email")), SelectChoice("visit", _l("Home visit")),
                  SelectChoice("none", _l("Please do not contact me; I will contact them"))],
+    )
+    contact_time = StringField(
+        _l("When is a good time to contact you? (optional)"),
+        validators=[Optional(), Length(max=200, message=_l("Please write at most %(max)d characters."))],
     )
 
 
@@ -187,8 +197,8 @@ def urgent(location: str, locale: str):
 
 def _consent_text(locale: str):
     spec = load_consent()
-    paragraphs = [_(p) for p in spec.paragraphs]
-    return spec, paragraphs
+    paragraphs, digest = render_text(spec.paragraphs, _)
+    return spec, paragraphs, digest
 
 
 @bp.route("/k/<location>/<locale>/consent", methods=["GET", "POST"])
@@ -207,14 +217,16 @@ def consent(location: str, locale: str):
         return redirect(url_for("kiosk.step", location=location, locale=locale, step_id=first.id))
     decision = intakes.route(db.session, parsed, locale, policy())
     provider = db.session.get(Provider, decision.provider_id) if decision.provider_id else None
-    spec, paragraphs = _consent_text(locale)
+    spec, paragraphs, digest = _consent_text(locale)
     form = ConsentForm()
     if form.validate_on_submit():
         if draft.intake_id is None:
             given = ConsentGiven(
-                text_id=spec.id, text_version=spec.version, text_hash=text_hash(paragraphs),
+                text_id=spec.id, text_version=spec.version, text_hash=digest,
                 locale=locale, share_with_provider=form.share.data == "yes", channel="kiosk",
                 location_id=loc.id, contact_methods=tuple(form.contact_methods.data or ()),
+                multi_agency_meeting=form.multi_agency_meeting.data == "yes",
+                contact_time=(form.contact_time.data or "").strip() or None,
             )
             submitted = intakes.submit(
                 db.session, form_id=FORM_ID, form_version=load_form(FORM_ID).version,

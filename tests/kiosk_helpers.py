@@ -37,7 +37,8 @@ class Journey:
             if path.endswith("/urgent"):
                 response = self.submit(url, {})
             elif path.endswith("/consent"):
-                response = self.submit(url, consent or {"share": "yes", "contact_methods": ["phone"]})
+                response = self.submit(url, consent or {"share": "yes", "multi_agency_meeting": "yes",
+                                                        "contact_methods": ["phone"]})
                 assert response.status_code == 302, response.text
                 return self.client.get(response.headers["Location"])
             else:

@@ -53,3 +53,13 @@ def test_users_create(runner, demo):
     bad = runner.invoke(args=["users", "create", "kato", "--role", "provider_staff", "--provider",
                               "nowhere"], input="a long enough password\na long enough password\n")
     assert bad.exit_code != 0 and "unknown provider" in bad.output
+
+
+def test_migrations_match_the_models(engine):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from tsunagi.models import Base
+
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []

@@ -83,7 +83,7 @@ def test_finish_leaves_nothing_behind(client, session, demo):
 
 
 def test_declined_consent_shows_where_to_go_and_stores_no_identity(client, session, demo):
-    receipt = Journey(client).answer_all(ELDER, CONTACT, consent={"share": "no"})
+    receipt = Journey(client).answer_all(ELDER, CONTACT, consent={"share": "no", "multi_agency_meeting": "no"})
     assert "Your answers were not sent" in receipt.text
     assert "03-5555-0101" in receipt.text
     intake = session.scalar(select(Intake))

@@ -13,6 +13,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("TSUNAGI_INSTANCE_PATH") or None)
     from tsunagi import cli, config as settings, errors, i18n, security
     from tsunagi.extensions import csrf, db, limiter, login_manager
+    from forms.spec import load_consent
     from tsunagi.rules import load_policy
 
     settings.init_app(app, config)
@@ -20,6 +21,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["tsunagi.policy"] = load_policy(app.config["TRIAGE_RULES_FILE"])
     db.init_app(app)
     i18n.init_app(app)
+    # Consent the resident did not understand is no consent: its text must exist in every
+    # shipped locale, or the app does not start.
+    consent_text = load_consent()
+    i18n.require_translations(consent_text.paragraphs, f"consent text {consent_text.id} v{consent_text.version}")
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)

@@ -1,9 +1,12 @@
-"""`flask --app wsgi ...` commands for municipal IT: load data, accounts, triage, catalogs."""
+"""`flask --app wsgi ...` commands for municipal IT: load data, accounts, triage.
+
+Translation catalogs are handled by `script/translate` (tsunagi.translations), which
+works without a running app: the app refuses to start while a consent text is untranslated.
+"""
 from __future__ import annotations
 
 import json
 import secrets
-import subprocess
 import sys
 from pathlib import Path
 
@@ -22,7 +25,6 @@ municipality_cli = AppGroup("municipality", help="Municipality data (districts, 
 users_cli = AppGroup("users", help="Provider-side accounts.")
 demo_cli = AppGroup("demo", help="Demo data (only with TSUNAGI_DEMO=1).")
 triage_cli = AppGroup("triage", help="Try the triage rules.")
-translate_cli = AppGroup("translate", help="Translation catalogs (Babel).")
 
 
 def _load(path: str):
@@ -156,50 +158,6 @@ def triage_check(cases_file: str) -> None:
         sys.exit(1)
 
 
-ROOT = Path(__file__).resolve().parent.parent
-POT = ROOT / "translations" / "messages.pot"
-SOURCES = ("tsunagi", "kiosk", "inbox", "api", "forms")
-
-
-def _pybabel(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=ROOT)
-
-
-@translate_cli.command("extract")
-def translate_extract() -> None:
-    """Write translations/messages.pot from templates, Python and form specs."""
-    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "N_", "--no-location",
-             "--sort-output", "--omit-header", "-o", str(POT), *SOURCES)
-
-
-@translate_cli.command("update")
-def translate_update() -> None:
-    """Extract, then merge the new template into every catalog."""
-    translate_extract.callback()
-    _pybabel("update", "-i", str(POT), "-d", "translations", "--no-fuzzy-matching",
-             "--ignore-obsolete")
-    _fill_source_locale()
-
-
-def _fill_source_locale() -> None:
-    """msgids are English: the `en` catalog's entries are the msgids themselves."""
-    from babel.messages.pofile import read_po, write_po
-
-    path = ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
-    with path.open("rb") as f:
-        catalog = read_po(f)
-    for message in catalog:
-        if message.id and not message.string:
-            message.string = message.id
-    with path.open("wb") as f:
-        write_po(f, catalog, sort_output=True)
-
-
-@translate_cli.command("compile")
-def translate_compile() -> None:
-    _pybabel("compile", "-d", "translations", "--statistics")
-
-
 def init_app(app: Flask) -> None:
-    for group in (municipality_cli, users_cli, demo_cli, triage_cli, translate_cli):
+    for group in (municipality_cli, users_cli, demo_cli, triage_cli):
         app.cli.add_command(group)

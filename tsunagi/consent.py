@@ -7,8 +7,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Callable
+from datetime import datetime, timezone
 
-from tsunagi.models import Consent, Intake
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tsunagi.models import Consent, Intake, IntakeEvent, ResidentMessage
 
 CONTACT_METHODS = ("phone", "sms", "email", "visit", "none")
 MODES = ("self", "verbal", "proxy")
@@ -36,6 +41,8 @@ class ConsentGiven:
     contact_methods: tuple[str, ...] = field(default_factory=tuple)
     mode: str = "self"
     witness_id: int | None = None
+    contact_time: str | None = None
+    proxy_relationship: str | None = None
 
     def __post_init__(self) -> None:
         unknown = [m for m in self.contact_methods if m not in CONTACT_METHODS]
@@ -43,6 +50,10 @@ class ConsentGiven:
             raise ValueError(f"unknown contact method {unknown[0]!r}")
         if self.mode not in MODES:
             raise ValueError(f"unknown consent mode {self.mode!r}")
+        if self.mode == "proxy" and not self.proxy_relationship:
+            raise ValueError("a proxy consent needs the proxy's relationship to the resident")
+        if self.mode in ("verbal", "proxy") and self.witness_id is None:
+            raise ValueError(f"a {self.mode} consent needs the worker who witnessed it")
 
     def record(self, intake: Intake) -> Consent:
         return Consent(
@@ -52,6 +63,7 @@ class ConsentGiven:
             multi_agency_meeting=self.multi_agency_meeting,
             contact_methods=list(self.contact_methods), channel=self.channel,
             location_id=self.location_id, mode=self.mode, witness_id=self.witness_id,
+            contact_time=self.contact_time, proxy_relationship=self.proxy_relationship,
         )
 
 
@@ -64,3 +76,30 @@ def require_share(intake: Intake) -> None:
     """:raise ConsentRequired: the intake may not be shared with a provider."""
     if not may_share(intake):
         raise ConsentRequired("the resident has not consented to sharing this intake")
+
+
+def render_text(paragraphs: list[str], gettext: Callable[[str], str]) -> tuple[list[str], str]:
+    """The consent text in the reader's language and its hash (its version)."""
+    rendered = [gettext(p) for p in paragraphs]
+    return rendered, text_hash(rendered)
+
+
+def withdraw(session: Session, intake: Intake, *, via: str, by_user_id: int | None = None) -> bool:
+    """Withdraw consent at once: identifying fields are erased, nothing more is shared,
+    and who and when are recorded. Returns False if it was already withdrawn.
+
+    The non-identifying answers and the decision stay, so statistics still count the intake.
+    """
+    c = intake.consent
+    if c is None or c.withdrawn_at is not None:
+        return False
+    now = datetime.now(timezone.utc)
+    c.withdrawn_at, c.withdrawn_via, c.withdrawn_by_id = now, via, by_user_id
+    intake.name = intake.contact = intake.free_text = intake.contact_key = None
+    for message in session.scalars(select(ResidentMessage).where(ResidentMessage.intake_id == intake.id)):
+        message.body = None
+    session.add(IntakeEvent(intake_id=intake.id, actor_id=by_user_id, from_status=intake.status,
+                            to_status=intake.status, provider_id=intake.provider_id,
+                            reason=f"consent_withdrawn via {via}"))
+    session.flush()
+    return True

@@ -33,6 +33,39 @@ def gettext_in(locale: str):
     return translate
 
 
+class MissingTranslations(RuntimeError):
+    pass
+
+
+def missing_translations(msgids: list[str]) -> dict[str, list[str]]:
+    """The msgids without a translation in each shipped locale's compiled catalog.
+
+    English is the source language: its msgids are the text.
+    """
+    from babel.support import Translations
+
+    missing: dict[str, list[str]] = {}
+    for locale in LOCALES:
+        if locale == "en":
+            continue
+        catalog = Translations.load(str(TRANSLATIONS), [locale])
+        table = getattr(catalog, "_catalog", {})
+        gone = [m for m in msgids if not table.get(m)]
+        if gone:
+            missing[locale] = gone
+    return missing
+
+
+def require_translations(msgids: list[str], what: str) -> None:
+    """:raise MissingTranslations: naming `what`, the locale and the first missing text."""
+    missing = missing_translations(msgids)
+    if missing:
+        lines = [f"{locale}: {len(ids)} missing, first {ids[0]!r}" for locale, ids in missing.items()]
+        raise MissingTranslations(
+            f"{what} is not translated in every shipped locale (run `flask translate compile` "
+            "after translating):\n" + "\n".join(lines))
+
+
 def init_app(app: Flask) -> None:
     from tsunagi.extensions import babel
 

@@ -5,7 +5,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -125,7 +125,7 @@ class Intake(Base):
     answers: Mapped[dict[str, Any]]
     area: Mapped[str | None] = mapped_column(String(32))
     name: Mapped[str | None] = mapped_column(Text)
-    contact: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    contact: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     free_text: Mapped[str | None] = mapped_column(Text)
     service: Mapped[str] = mapped_column(String(16), index=True)
     priority: Mapped[str] = mapped_column(String(16))
@@ -239,7 +239,7 @@ class KioskDraft(Base):
     intake_id: Mapped[str | None] = mapped_column(ForeignKey("intake.id"))
     # The follow-up secrets are kept only until the receipt has been shown and the
     # resident leaves; afterwards only their hashes exist (FollowUp).
-    receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
@@ -286,3 +286,20 @@ class OutboxMessage(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     sent_at: Mapped[datetime | None] = mapped_column()
+
+
+class IdempotencyRecord(Base):
+    """One `Idempotency-Key` of one API user: the request's hash and, once done, the
+    response, encrypted with a key derived from the Idempotency-Key itself (which only the
+    client holds), because it carries the resident's follow-up secrets."""
+
+    __tablename__ = "idempotency_record"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))  # in_flight | done
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())

@@ -5,57 +5,70 @@
   var messages = document.getElementById("messages").dataset;
   var result = document.getElementById("result");
   var problem = document.getElementById("problem");
+  var done = document.getElementById("done");
   var pageLang = document.documentElement.lang.replace("-", "_");
   var params = new URLSearchParams(location.search);
+  var secret = null; // {token} or {code}: kept in memory only
+
+  function $(id) { return document.getElementById(id); }
 
   function show(data) {
     problem.hidden = true;
-    document.getElementById("status").textContent = data.status_text;
-    var box = document.getElementById("provider");
+    $("status").textContent = data.status_text;
+    var box = $("provider");
     if (data.provider) {
-      document.getElementById("provider-name").textContent = data.provider.name;
-      var phone = document.getElementById("provider-phone");
-      phone.textContent = data.provider.phone;
-      phone.href = "tel:" + data.provider.phone;
-      document.getElementById("provider-hours").textContent = data.provider.hours;
+      $("provider-name").textContent = data.provider.name;
+      $("provider-phone").textContent = data.provider.phone;
+      $("provider-phone").href = "tel:" + data.provider.phone;
+      $("provider-hours").textContent = data.provider.hours;
       box.hidden = false;
     } else {
       box.hidden = true;
     }
+    $("message-form").hidden = !data.can_message;
+    $("withdraw").hidden = data.consent_withdrawn || !data.can_message;
     result.hidden = false;
   }
 
   function fail(text) {
-    result.hidden = true;
     problem.textContent = text;
     problem.hidden = false;
   }
 
-  function lookup(body) {
+  function post(path, extra) {
+    var body = Object.assign({}, secret, extra || {});
     if (params.get("lang")) body.locale = params.get("lang");
-    return fetch("/api/v1/follow-up", {
+    return fetch(path, {
       method: "POST",
       headers: {"Content-Type": "application/json", "Accept": "application/json"},
       body: JSON.stringify(body),
       credentials: "omit"
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
-        if (response.ok) {
-          // Show the whole page in the language chosen at intake unless one was picked.
-          if (!params.get("lang") && data.locale && data.locale !== pageLang && body.token) {
-            location.replace("/f?lang=" + encodeURIComponent(data.locale) + location.hash);
-            return;
-          }
-          show(data);
-        } else if (response.status === 429) {
-          fail(messages.busy);
-        } else if (data.code === "check_symbol") {
-          fail(messages.check);
-        } else if (response.status === 404 || response.status === 422) {
-          fail(messages.notFound);
-        } else {
-          fail(messages.error);
+        return {response: response, data: data};
+      });
+    });
+  }
+
+  function handle(r, onOk) {
+    if (r.response.ok) { onOk(r.data); return; }
+    done.hidden = true;
+    if (r.response.status === 429) fail(messages.busy);
+    else if (r.data.code === "check_symbol") fail(messages.check);
+    else if (r.response.status === 404) { result.hidden = true; fail(messages.notFound); }
+    else fail(messages.error);
+  }
+
+  function lookup(given) {
+    secret = given;
+    post("/api/v1/follow-up").then(function (r) {
+      handle(r, function (data) {
+        // Show the page in the language chosen at intake unless one was picked.
+        if (!params.get("lang") && data.locale && data.locale !== pageLang && secret.token) {
+          location.replace("/f?lang=" + encodeURIComponent(data.locale) + location.hash);
+          return;
         }
+        show(data);
       });
     }).catch(function () { fail(messages.error); });
   }
@@ -63,9 +76,36 @@
   var token = location.hash.slice(1);
   if (token) lookup({token: token});
 
-  document.getElementById("code-form").addEventListener("submit", function (event) {
+  $("code-form").addEventListener("submit", function (event) {
     event.preventDefault();
-    var code = document.getElementById("code").value;
+    var code = $("code").value;
     if (code.trim()) lookup({code: code});
+  });
+
+  $("message-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = $("message").value.trim();
+    if (!text) return;
+    post("/api/v1/follow-up/messages", {body: text}).then(function (r) {
+      handle(r, function (data) {
+        $("message").value = "";
+        show(data);
+        done.textContent = messages.sent;
+        done.hidden = false;
+      });
+    }).catch(function () { fail(messages.error); });
+  });
+
+  $("withdraw-start").addEventListener("click", function () { $("withdraw-confirm").hidden = false; });
+  $("withdraw-no").addEventListener("click", function () { $("withdraw-confirm").hidden = true; });
+  $("withdraw-yes").addEventListener("click", function () {
+    post("/api/v1/follow-up/withdraw").then(function (r) {
+      handle(r, function (data) {
+        $("withdraw-confirm").hidden = true;
+        show(data);
+        done.textContent = messages.withdrawn;
+        done.hidden = false;
+      });
+    }).catch(function () { fail(messages.error); });
   });
 })();

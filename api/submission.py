@@ -1,0 +1,48 @@
+"""The body of POST /api/v1/intakes, validated with clear per-field errors."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from typing_extensions import Annotated
+
+from tsunagi.consent import CONTACT_METHODS
+
+Short = Annotated[str, StringConstraints(max_length=200)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Scopes(Strict):
+    share_with_provider: bool
+    multi_agency_meeting: bool = False
+    contact_methods: list[Literal[CONTACT_METHODS]] = Field(default_factory=list, max_length=5)  # type: ignore[valid-type]
+
+
+class ConsentBody(Strict):
+    version: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    scopes: Scopes
+    mode: Literal["self", "verbal", "proxy"] = "self"
+    relationship: Short | None = None
+    witness: Short | None = None
+    contact_time: Short | None = None
+
+
+class Contact(Strict):
+    name: Annotated[str, StringConstraints(max_length=100)] | None = None
+    phone: Annotated[str, StringConstraints(max_length=30, pattern=r"^\+?[0-9][0-9\- ()]{5,25}$")] | None = None
+    email: Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
+    free_text: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class IntakeBody(Strict):
+    form_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    form_version: int | None = None
+    locale: Annotated[str, StringConstraints(max_length=16)]
+    channel: Literal["kiosk", "outreach"]
+    location: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    answers: dict
+    contact: Contact | None = None
+    consent: ConsentBody
