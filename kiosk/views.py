@@ -24,7 +24,7 @@ from tsunagi.extensions import db
 from tsunagi.i18n import LOCALES
 from tsunagi.models import District, Location, Provider
 from tsunagi.status import EMERGENCY_TEXTS
-from tsunagi.triage import InvalidAnswers, render_reason
+from tsunagi.triage import InvalidAnswers
 
 FORM_ID = "intake-default"
 

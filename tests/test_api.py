@@ -4,7 +4,6 @@ import json
 
 import pytest
 
-from tests.conftest import PASSWORD  # noqa: F401  (fixtures share the module)
 
 EIGHT_FIFTY = {"answers": {"subject": "family", "age_band": "40_64", "concerns": ["isolation"],
                            "household": ["elderly_65_plus"], "danger_now": "no"}, "area": "kita"}

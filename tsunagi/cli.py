@@ -18,7 +18,7 @@ from sqlalchemy import select
 from tsunagi import accounts, municipality
 from tsunagi.datafile import DataFileError
 from tsunagi.extensions import db
-from tsunagi.models import Provider, User
+from tsunagi.models import User
 from tsunagi.triage import InvalidAnswers
 
 municipality_cli = AppGroup("municipality", help="Municipality data (districts, providers...).")

@@ -1,0 +1,131 @@
+"""The resident's side of the follow-up: status, messages to the provider, withdrawal.
+
+Authenticated by the QR token or the receipt code only; failed lookups are rate-limited."""
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+from flask_babel import force_locale, gettext
+
+from api import bp
+from api.common import json_body
+from tsunagi import follow_up, municipality
+from tsunagi.consent import may_share, withdraw
+from tsunagi.errors import problem
+from tsunagi.extensions import db, limiter
+from tsunagi.i18n import LOCALES
+from tsunagi.models import AuditEvent, Intake, Provider, ResidentMessage
+from tsunagi.status import STATUS_TEXTS
+
+def _failed(response) -> bool:
+    return response.status_code >= 400
+
+
+# Failed lookups are limited per client and in total; a hit costs nothing.
+follow_up_limits = [
+    limiter.limit(lambda: current_app.config["FOLLOW_UP_RATE_LIMIT"], deduct_when=_failed),
+    limiter.limit("300 per minute", key_func=lambda: "follow-up-all", deduct_when=_failed),
+]
+
+
+def _limited(view):
+    for decorate in reversed(follow_up_limits):
+        view = decorate(view)
+    return view
+
+
+def _resident_intake(body):
+    """The intake behind the token or code in `body`, or the problem to answer with.
+
+    Unknown, expired and revoked secrets give the same 404; a code with a wrong check
+    symbol gives 422 with `code: check_symbol`. Every lookup is audited, never the secret.
+    """
+    if not isinstance(body, dict):
+        return problem(400, "expected a JSON object with 'token' or 'code'")
+    locale = body.get("locale")
+    if locale is not None and locale not in LOCALES:
+        return problem(422, "unknown locale")
+    token, code = body.get("token"), body.get("code")
+    intake = None
+    if isinstance(token, str) and token:
+        intake = follow_up.find(db.session, token=token[:200])
+    elif isinstance(code, str) and code:
+        try:
+            intake = follow_up.find(db.session, code=follow_up.normalize_code(code[:100]))
+        except follow_up.CodeCheckFailed:
+            return problem(422, "check the code", code="check_symbol")
+        except follow_up.CodeMalformed:
+            intake = None
+    else:
+        return problem(400, "expected 'token' or 'code'")
+    db.session.add(AuditEvent(action="follow_up_lookup", intake_id=intake.id if intake else None,
+                              remote_addr=request.remote_addr))
+    db.session.commit()
+    if intake is None:
+        return problem(404, "not found")
+    return intake
+
+
+def _status(intake: Intake, locale: str | None):
+    locale = locale or intake.locale
+    provider = intake.provider
+    if provider is None and intake.decision.get("provider_id"):
+        provider = db.session.get(Provider, intake.decision["provider_id"])
+    with force_locale(locale):
+        name = municipality.localized(provider.name, locale) if provider else ""
+        status_text = gettext(STATUS_TEXTS[intake.status]) % {"provider": name or gettext("the support office")}
+        return jsonify({
+            "status": intake.status,
+            "status_text": status_text,
+            "locale": locale,
+            "consent_withdrawn": intake.consent.withdrawn_at is not None,
+            "can_message": may_share(intake),
+            "provider": None if provider is None else {
+                "name": name, "phone": provider.phone,
+                "hours": municipality.localized(provider.hours, locale),
+            },
+        })
+
+
+@bp.post("/v1/follow-up")
+@_limited
+def follow_up_lookup():
+    """The case status for a token or receipt code, in plain words: no answers, no
+    contact details."""
+    body = json_body()
+    found = _resident_intake(body)
+    if not isinstance(found, Intake):
+        return found
+    return _status(found, body.get("locale"))
+
+
+@bp.post("/v1/follow-up/messages")
+@_limited
+def follow_up_message():
+    """The resident sends a message to the provider ({token|code, body}); the provider
+    sees it in the inbox. 409 when the intake is not shared with any provider."""
+    body = json_body()
+    found = _resident_intake(body)
+    if not isinstance(found, Intake):
+        return found
+    text = body.get("body")
+    if not isinstance(text, str) or not text.strip() or len(text) > 1000:
+        return problem(422, "a message of 1 to 1000 characters is needed", code="message_length")
+    if not may_share(found):
+        return problem(409, "this consultation is not shared with an office", code="not_shared")
+    db.session.add(ResidentMessage(intake_id=found.id, body=text.strip()))
+    db.session.commit()
+    return _status(found, body.get("locale")), 201
+
+
+@bp.post("/v1/follow-up/withdraw")
+@_limited
+def follow_up_withdraw():
+    """The resident withdraws consent: at once, identifying details are erased and nothing
+    more is shared. Answers 200 with the status (also when already withdrawn)."""
+    body = json_body()
+    found = _resident_intake(body)
+    if not isinstance(found, Intake):
+        return found
+    withdraw(db.session, found, via="follow_up")
+    db.session.commit()
+    return _status(found, body.get("locale"))
