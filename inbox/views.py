@@ -5,7 +5,7 @@ Access rules live in tsunagi.access and tsunagi.lifecycle; views only parse and 
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
@@ -18,7 +18,7 @@ from wtforms.validators import InputRequired
 from inbox import bp
 from inbox.present import detail as intake_detail
 from inbox.present import mark_read, read_ids_for, summary
-from tsunagi import access, accounts, lifecycle, overdue
+from tsunagi import access, accounts, lifecycle, overdue, reports
 from tsunagi.consent import ConsentRequired, withdraw
 from tsunagi.context import lifecycle_settings, overdue_policy
 from tsunagi.extensions import db, limiter, login_manager
@@ -249,6 +249,34 @@ def directory():
     providers = db.session.scalars(select(Provider).order_by(Provider.service, Provider.id))
     return render_template("inbox/directory.html", providers=list(providers), services=SERVICES,
                            form=FlaskForm())
+
+
+def _period() -> tuple[date, date]:
+    """?from= and ?to= (ISO dates); by default the fiscal year so far (from 1 April)."""
+    today = datetime.now(timezone.utc).date()
+    fiscal_start = date(today.year if today.month >= 4 else today.year - 1, 4, 1)
+    try:
+        start = date.fromisoformat(request.args.get("from") or fiscal_start.isoformat())
+        end = date.fromisoformat(request.args.get("to") or today.isoformat())
+    except ValueError:
+        abort(400)
+    return start, end
+
+
+@bp.get("/stats")
+@login_required
+def stats():
+    """Counts by month, place, channel, route, status and outcome for the fiscal year
+    (from April) or ?from=YYYY-MM-DD&to=YYYY-MM-DD. No identifying data."""
+    _coordinator()
+    start, end = _period()
+    rows = reports.counts(db.session, start, end)
+    if request.args.get("format") == "csv":
+        response = current_app.response_class(reports.to_csv(rows), mimetype="text/csv")
+        response.headers["Content-Disposition"] = f'attachment; filename="tsunagi-counts-{start}-{end}.csv"'
+        return response
+    return render_template("inbox/stats.html", rows=rows, start=start, end=end, services=SERVICES,
+                           total=sum(r["count"] for r in rows), form=FlaskForm())
 
 
 @bp.get("/users")

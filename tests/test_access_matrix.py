@@ -26,6 +26,7 @@ HTML = {
     ("GET", "/provider/directory"): [L, L, L, 403, 403, 403, 200, 403],
     ("GET", "/provider/users"): [L, L, L, 403, 403, 200, 403, 200],
     ("GET", "/provider/outbox"): [L, L, L, 403, 403, 403, 200, 200],
+    ("GET", "/provider/stats"): [L, L, L, 403, 403, 403, 200, 403],
     ("POST", "/provider/intakes/{id}/follow-up/revoke"): [L, L, L, "/provider/intakes/{id}", 404,
                                                           "/provider/intakes/{id}", "/provider/intakes/{id}", 403],
     ("POST", "/provider/users/{victim}/disable"): [L, L, L, 404, 404, "/provider/users", 404, "/provider/users"],

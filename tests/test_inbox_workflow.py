@@ -108,3 +108,20 @@ def test_actions_from_the_inbox_page(app, session, provider_users, make_intake):
     assert "cannot reopen" in refused.text
     session.refresh(intake)
     assert intake.status == "accepted"
+
+
+def test_counts_include_unshared_intakes_and_nothing_identifying(app, session, make_intake):
+    make_intake()
+    make_intake(share=False)
+    accounts.create_user(session, "coord", PASSWORD, "coordinator")
+    session.commit()
+    client = app.test_client()
+    login(client, "coord")
+    today = datetime.now(timezone.utc).date()
+    csv_text = client.get(f"/provider/stats?from={today}&to={today}&format=csv").get_data(as_text=True)
+    lines = csv_text.strip().splitlines()
+    assert lines[0] == "month,location,channel,service,priority,status,outcome,count"
+    assert sum(int(line.rsplit(",", 1)[1]) for line in lines[1:]) == 2
+    assert any(",not_shared," in line for line in lines)
+    assert "山田" not in csv_text and "090" not in csv_text
+    assert client.get("/provider/stats?from=yesterday").status_code == 400
