@@ -75,6 +75,10 @@
 
   var token = location.hash.slice(1);
   if (token) lookup({token: token});
+  // Switching language keeps the token, which lives only in the fragment.
+  Array.prototype.forEach.call(document.querySelectorAll("a.lang-link"), function (link) {
+    link.addEventListener("click", function () { link.href = link.href.split("#")[0] + location.hash; });
+  });
 
   $("code-form").addEventListener("submit", function (event) {
     event.preventDefault();

@@ -75,5 +75,12 @@ def test_inbox_actions_show_on_the_follow_up_page(live_server, browser):
     phone.get_by_text("Your message was sent to the office.").wait_for()
     inbox.reload()
     assert inbox.get_by_text("Please call after 6 pm.").is_visible()
+
+    # The resident switches the page to Japanese; the token stays in the fragment.
+    phone.get_by_role("link", name="日本語").click()
+    phone.wait_for_url("**/f?lang=ja#*")
+    status = phone.locator("#status")
+    status.wait_for(state="visible")
+    assert "つなぎ市こども家庭センターからあなたに連絡しました。" == status.inner_text()
     resident.close()
     office.close()
