@@ -63,3 +63,12 @@ def test_migrations_match_the_models(engine):
 
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+
+
+def test_a_provider_system_account_has_a_token_only(runner, demo, app):
+    result = runner.invoke(args=["users", "create", "kodomo-system", "--role", "provider_system",
+                                 "--provider", "kodomo"])
+    assert result.exit_code == 0, result.output
+    token = result.output.rsplit(": ", 1)[1].strip()
+    response = app.test_client().get("/api/v1/inbox", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200 and response.json == {"intakes": []}

@@ -61,11 +61,15 @@ def municipality_load(path: str | None, demo: bool) -> None:
 @click.argument("username")
 @click.option("--role", type=click.Choice(accounts.ROLES), required=True)
 @click.option("--provider", "provider_code", help="Provider code (for provider roles).")
-@click.password_option()
-def users_create(username: str, role: str, provider_code: str | None, password: str) -> None:
-    """Create an account; prints its API token once."""
+@click.option("--email", help="Where notification emails go.")
+def users_create(username: str, role: str, provider_code: str | None, email: str | None) -> None:
+    """Create an account; prints its API token once. Asks for a password, except for a
+    provider_system account (a provider's own software), which has a token only."""
+    password = None
+    if role != "provider_system":
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        _user, token = accounts.create_user(db.session, username, password, role, provider_code)
+        _user, token = accounts.create_user(db.session, username, password, role, provider_code, email=email)
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
