@@ -98,7 +98,7 @@ def detail(intake: Intake) -> dict[str, Any]:
         "status": intake.status,
         "priority": intake.priority,
         "service": intake.service,
-        "service_name": SERVICES[intake.service],
+        "service_name": ja(SERVICES[intake.service]),
         "provider": intake.provider.code if intake.provider else None,
         "location": municipality.localized(intake.location.name, "ja"),
         "channel": intake.channel,

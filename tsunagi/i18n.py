@@ -23,6 +23,12 @@ def select_locale() -> str:
     return request.accept_languages.best_match(list(LOCALES)) or "ja"
 
 
+def html_lang(locale) -> str:
+    """BCP 47 tag for a `lang` attribute: zh_Hans → zh-Hans, pt_BR → pt-BR; やさしい日本語
+    (ja@easy, which has no code of its own) is Japanese: ja."""
+    return str(locale or "ja").split("@")[0].replace("_", "-")
+
+
 def gettext_in(locale: str):
     """A gettext bound to `locale`, for rendering stored reasons for another reader."""
 
@@ -73,3 +79,4 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["LOCALES"] = LOCALES
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.filters["html_lang"] = html_lang

@@ -1,5 +1,5 @@
 """What each case status means to the resident, in plain words (msgids)."""
-from tsunagi.triage import N_
+from tsunagi.services import N_
 
 STATUS_TEXTS: dict[str, str] = {
     "received": N_("Your consultation has been received. %(provider)s will contact you."),

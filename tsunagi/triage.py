@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 from tsunagi.rules import Policy, evaluate_domains, evaluate_signals, load_policy
+from tsunagi.services import N_, SERVICES
 
 
 SUBJECTS = ("self", "family", "someone_else")
@@ -27,9 +28,6 @@ DANGER = ("yes", "no", "unsure")
 
 
 
-def N_(message: str) -> str:
-    """Mark a message for extraction; it is translated where it is rendered."""
-    return message
 
 
 # Reason codes and their English source texts (msgids); translations live in translations/.
@@ -55,14 +53,6 @@ REASON_TEXTS: dict[str, str] = {
     "provider_missing": N_("No provider of this kind is available: the multi-agency team takes it"),
 }
 
-SERVICE_TEXTS: dict[str, str] = {
-    "houkatsu": N_("community general support center (older people)"),
-    "shogai": N_("disability consultation support"),
-    "kodomo": N_("children and family center"),
-    "jiritsu": N_("life and work consultation (self-reliance support)"),
-    "choson": N_("town consultation desk (no welfare office)"),
-    "takikan": N_("multi-agency team"),
-}
 
 
 class InvalidAnswers(ValueError):
@@ -173,8 +163,8 @@ def validate_answers(raw: Mapping[str, Any], districts: Iterable[str] | None = N
 
 
 def _language(locale: str) -> str:
-    # "ja_easy" (やさしい日本語) is Japanese; "zh_Hans" is Chinese; "pt_BR" Portuguese.
-    return locale.split("_")[0].lower()
+    # "ja@easy" (やさしい日本語) is Japanese; "zh_Hans" is Chinese; "pt_BR" Portuguese.
+    return locale.split("@")[0].split("_")[0].lower()
 
 
 def _speaks(p: ProviderInfo, lang: str) -> bool:
@@ -282,6 +272,6 @@ def render_reason(reason: Reason | Mapping[str, Any], gettext: Callable[[str], s
             return code
         return own.get(locale) or own.get(locale.split("_")[0]) or own.get("en") or own["ja"]
     if "service" in params:
-        params["service"] = gettext(SERVICE_TEXTS.get(params["service"], params["service"]))
+        params["service"] = gettext(SERVICES.get(params["service"], params["service"]))
     translated = gettext(text)
     return translated % params if params else translated
