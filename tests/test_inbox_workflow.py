@@ -125,3 +125,49 @@ def test_counts_include_unshared_intakes_and_nothing_identifying(app, session, m
     assert any(",not_shared," in line for line in lines)
     assert "山田" not in csv_text and "090" not in csv_text
     assert client.get("/provider/stats?from=yesterday").status_code == 400
+
+
+def test_notifications_go_through_a_real_smtp_server(app, session, demo):
+    """A local SMTP server on loopback receives the counts-only message."""
+    from aiosmtpd.controller import Controller
+
+    from tests.browser.conftest import free_port
+
+    received = []
+
+    class Handler:
+        async def handle_DATA(self, server, smtp_session, envelope):
+            received.append((envelope.rcpt_tos, envelope.content.decode()))
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_SENDER="tsunagi@city.example.jp")
+        accounts.create_user(session, "kita-staff", PASSWORD, "provider_staff", "houkatsu-kita", email="kita@example.jp")
+        session.commit()
+        Journey(app.test_client(), locale="en").answer_all(
+            {"subject": "self", "age_band": "65_plus", "concerns": ["health"], "danger_now": "no", "area": "kita"},
+            {"name": "Ana Lima", "phone": "090-1111-2222"})
+    finally:
+        controller.stop()
+    assert len(received) == 1
+    recipients, content = received[0]
+    assert recipients == ["kita@example.jp"] and "From: tsunagi@city.example.jp" in content
+    assert "Ana" not in content and "090-1111-2222" not in content
+    message = session.scalar(select(OutboxMessage))
+    assert message.sent_at is not None
+
+
+def test_a_failing_mail_server_loses_nothing(app, session, demo):
+    from tests.browser.conftest import free_port
+
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())  # nothing listens there
+    accounts.create_user(session, "kita-staff", PASSWORD, "provider_staff", "houkatsu-kita", email="kita@example.jp")
+    session.commit()
+    receipt = Journey(app.test_client(), locale="en").answer_all(
+        {"subject": "self", "age_band": "65_plus", "concerns": ["health"], "danger_now": "no", "area": "kita"})
+    assert receipt.status_code == 200
+    assert session.scalar(select(Intake)).provider_id is not None
+    assert session.scalar(select(OutboxMessage)).sent_at is None
