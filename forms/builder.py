@@ -10,7 +10,6 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp
 from forms.spec import FormSpec, Question, Step
 
 
-
 class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
@@ -48,15 +47,17 @@ def _field(q: Question) -> Field:
     return cls(label, validators=base + length)
 
 
-_classes: dict[tuple[int, str], type[FlaskForm]] = {}
+# Keyed by the spec object's id; the spec is kept with its class so that a spec read again
+# after a restart in the same process can never get a dead spec's id, and its old labels.
+_classes: dict[tuple[int, str], tuple[FormSpec, type[FlaskForm]]] = {}
 
 
 def step_form(spec: FormSpec, step_id: str) -> type[FlaskForm]:
     """The form class of one step, built once per loaded spec. District choices are set
     on each instance (their labels depend on the resident's language)."""
     key = (id(spec), step_id)
-    if key not in _classes:
+    if key not in _classes or _classes[key][0] is not spec:
         step: Step = spec.step(step_id)  # type: ignore[assignment]
         fields = {q.id: _field(q) for q in step.questions}
-        _classes[key] = type(f"{spec.id}-{step_id}", (FlaskForm,), fields)
-    return _classes[key]
+        _classes[key] = (spec, type(f"{spec.id}-{step_id}", (FlaskForm,), fields))
+    return _classes[key][1]

@@ -1,20 +1,28 @@
-"""Form specs: the YAML files in forms/ that describe an intake form step by step.
+"""Form specs: the YAML files that describe an intake form step by step.
 
 Labels are English msgids translated through the Babel catalogs; `forms.extract` feeds
-them to `pybabel extract`.
+them to `pybabel extract`. The intake forms are read from the `FORMS_DIR` setting (default:
+this package); the app checks them when it starts (`init_app`), so a malformed spec or a
+label without a translation in some shipped locale stops start-up, naming the file and the
+question. Editing a label and restarting shows the new label: no code is involved.
 """
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from flask import Flask, current_app, has_app_context
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from tsunagi.datafile import Problem, load_model
+from tsunagi.i18n import MissingTranslations, missing_translations
 
 FORMS_DIR = Path(__file__).resolve().parent
 QuestionType = Literal["single", "multiple", "text", "phone", "email", "date", "district", "yesno"]
+QUESTION_TYPES = get_args(QuestionType)
+# Choices a question of these types gets from code or data, not from the spec.
+YESNO = ("yes", "no")
 
 
 class Strict(BaseModel):
@@ -22,14 +30,14 @@ class Strict(BaseModel):
 
 
 class Choice(Strict):
-    value: str
-    label: str
+    value: str = Field(min_length=1)
+    label: str = Field(min_length=1)
 
 
 class Question(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     type: QuestionType
-    label: str
+    label: str = Field(min_length=1)
     required: bool = False
     choices: list[Choice] = []
     sensitive: bool = False
@@ -37,10 +45,23 @@ class Question(Strict):
     multiline: bool = False
     max_length: int | None = None
 
+    @field_validator("type", mode="before")
+    @classmethod
+    def known_type(cls, value: Any, info: ValidationInfo) -> Any:
+        # Said here so that the message names the question, not only its position.
+        if value not in QUESTION_TYPES:
+            raise ValueError(f"question {info.data.get('id')!r} has unknown type {value!r}; "
+                             f"types: {', '.join(QUESTION_TYPES)}")
+        return value
+
+    def msgids(self) -> list[str]:
+        """Texts a resident reads for this question (yes/no labels come from code)."""
+        return [self.label, *(c.label for c in self.choices)]
+
 
 class Step(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    title: str
+    title: str = Field(min_length=1)
     questions: list[Question] = Field(min_length=1)
     # Show the step only when each named earlier answer is one of the listed values.
     show_if: dict[str, list[str]] = {}
@@ -74,25 +95,107 @@ class ConsentSpec(Strict):
 
 def _check(spec: FormSpec) -> list[Problem]:
     problems: list[Problem] = []
-    seen: dict[str, tuple] = {}
+    asked = {q.id: q for q in spec.questions()}
+    seen: dict[str, Question] = {}
+    step_ids: set[str] = set()
     for si, step in enumerate(spec.steps):
-        for qid in step.show_if:
-            if qid not in seen:
-                problems.append(((("steps", si, "show_if", qid)), f"condition on {qid!r}, which no earlier step asks"))
+        if step.id in step_ids:
+            problems.append((("steps", si, "id"), f"step id {step.id!r} appears twice"))
+        step_ids.add(step.id)
+        for qid, values in step.show_if.items():
+            where = ("steps", si, "show_if", qid)
+            if qid not in asked:
+                problems.append((where, f"step {step.id!r}: condition on question {qid!r}, which this form does not ask"))
+            elif qid not in seen:
+                problems.append((where, f"step {step.id!r}: condition on question {qid!r}, which no earlier step asks"))
+            else:
+                allowed = _values(seen[qid])
+                wrong = [v for v in values if allowed is not None and v not in allowed]
+                if wrong:
+                    problems.append((where, f"step {step.id!r}: condition on question {qid!r} with "
+                                            f"{', '.join(map(repr, wrong))}, not among its choices"))
         for qi, q in enumerate(step.questions):
             where = ("steps", si, "questions", qi, "id")
             if q.id in seen:
                 problems.append((where, f"question id {q.id!r} appears twice"))
-            seen[q.id] = where
+            seen[q.id] = q
             if q.type in ("single", "multiple") and not q.choices:
                 problems.append((where, f"question {q.id!r} of type {q.type} has no choices"))
+            values: set[str] = set()
+            for ci, choice in enumerate(q.choices):
+                if choice.value in values:
+                    problems.append((("steps", si, "questions", qi, "choices", ci, "value"),
+                                     f"question {q.id!r} has the choice value {choice.value!r} twice"))
+                values.add(choice.value)
     return problems
 
 
-@lru_cache(maxsize=None)
+def _values(q: Question) -> set[str] | None:
+    """The answers a question can have, when the spec fixes them (districts are data)."""
+    if q.type == "yesno":
+        return set(YESNO)
+    if q.type in ("single", "multiple"):
+        return {c.value for c in q.choices}
+    return None
+
+
+def forms_dir() -> Path:
+    """The running app's `FORMS_DIR`, else this package."""
+    if has_app_context() and current_app.config.get("FORMS_DIR"):
+        return Path(current_app.config["FORMS_DIR"])
+    return FORMS_DIR
+
+
 def load_form(form_id: str = "intake-default") -> FormSpec:
+    """The form spec `form_id` from the app's forms directory, read once per start.
+
+    :raise DataFileError: the spec is malformed; the message names file and question."""
+    return load_form_file(forms_dir() / f"{form_id}.yaml")
+
+
+@lru_cache(maxsize=None)
+def load_form_file(path: Path) -> FormSpec:
     """:raise DataFileError: the spec is malformed; the message names file and question."""
-    return load_model(FORMS_DIR / f"{form_id}.yaml", FormSpec, _check)
+    return load_model(path, FormSpec, _check)
+
+
+def untranslated(spec: FormSpec, path: Path | str) -> list[str]:
+    """One line per step or question with a text missing from some shipped locale's
+    catalog, naming the file, the question and the locale."""
+    missing = missing_translations(sorted({m for s in spec.steps for m in (s.title, *(
+        t for q in s.questions for t in q.msgids()))}))
+    lines = []
+    for locale, msgids in missing.items():
+        gone = set(msgids)
+        for si, step in enumerate(spec.steps):
+            if step.title in gone:
+                lines.append(f"{path}: steps[{si}] {step.id!r}: title {step.title!r} has no {locale} translation")
+            for qi, q in enumerate(step.questions):
+                for text in q.msgids():
+                    if text in gone:
+                        what = "label" if text == q.label else "choice label"
+                        lines.append(f"{path}: steps[{si}].questions[{qi}] question {q.id!r}: {what} {text!r} "
+                                     f"has no {locale} translation")
+    return lines
+
+
+def init_app(app: Flask) -> None:
+    """Read every form spec in the app's forms directory afresh and check it: valid, and
+    every text translated in every shipped locale.
+
+    :raise DataFileError: a spec is malformed (file, question and line named).
+    :raise MissingTranslations: a text has no translation in some locale (file and question named).
+    """
+    load_form_file.cache_clear()  # a restart shows what the files say now
+    directory = Path(app.config["FORMS_DIR"] or FORMS_DIR)
+    # The kiosk's form must be there even if a municipality's directory forgot it.
+    for path in sorted({*directory.glob("intake-*.yaml"), directory / "intake-default.yaml"}):
+        spec = load_form_file(path)
+        lines = untranslated(spec, path)
+        if lines:
+            raise MissingTranslations(
+                f"{path} is not translated in every shipped locale (run `script/translate update`, "
+                "translate the new entries, then `script/translate compile`):\n" + "\n".join(lines))
 
 
 @lru_cache(maxsize=None)

@@ -1,11 +1,14 @@
-"""Kiosk journey: language → question steps (→ emergency contacts) → consent → receipt.
+"""Kiosk journey: language → question steps (→ emergency contacts) → review → consent → receipt.
 
 Views are thin: they keep the draft, build the step's form from the spec and call the
 intake services. Every page is `no-store`; finishing or quitting deletes everything.
 """
 from __future__ import annotations
 
+from datetime import timezone
+
 from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -23,6 +26,7 @@ from tsunagi.context import notify_after_submit, policy
 from tsunagi.extensions import db
 from tsunagi.i18n import LOCALES
 from tsunagi.models import District, Location, Provider
+from tsunagi.overdue import JST
 from tsunagi.status import EMERGENCY_TEXTS
 from tsunagi.triage import InvalidAnswers
 
@@ -80,6 +84,21 @@ def _visible_steps(answers: dict):
     return [s for s in load_form(FORM_ID).steps if s.shown(answers)]
 
 
+def _visible_answers(answers: dict) -> dict:
+    """Only the answers of steps still shown: an answer to a step that a later change hid
+    (pregnancy, after the age became 65+) must not reach triage."""
+    shown = {q.id for s in _visible_steps(answers) for q in s.questions}
+    return {k: v for k, v in answers.items() if k in shown}
+
+
+def _unanswered(answers: dict):
+    """The first shown step with a required question left empty, or None."""
+    for s in _visible_steps(answers):
+        if any(q.required and answers.get(q.id) in (None, "", []) for q in s.questions):
+            return s
+    return None
+
+
 def _district_choices(locale: str):
     rows = db.session.scalars(select(District).order_by(District.position))
     return [SelectChoice(d.code, municipality.localized(d.name, locale)) for d in rows]
@@ -93,6 +112,7 @@ def _emergency_contacts():
 
 def _answers_for_triage(answers: dict) -> dict:
     keys = ("subject", "age_band", "pregnant", "concerns", "household", "danger_now", "area")
+    answers = _visible_answers(answers)
     out = {k: answers[k] for k in keys if answers.get(k) not in (None, "")}
     out.setdefault("pregnant", "no")
     return out
@@ -110,7 +130,10 @@ def home():
 @bp.get("/k/<location>/")
 def choose_language(location: str):
     loc = _location(location)
-    return render_template("kiosk/language.html", loc=loc, name=municipality.localized(loc.name, "ja"))
+    # The picker offers the quick exit (and runs the idle reset) only while a resident's
+    # draft exists: a kiosk at rest has nothing to clear.
+    return render_template("kiosk/language.html", loc=loc, name=municipality.localized(loc.name, "ja"),
+                           in_progress=drafts.current(loc) is not None)
 
 
 @bp.get("/k/<location>/<locale>/")
@@ -135,7 +158,8 @@ def start(location: str, locale: str):
 @bp.route("/k/<location>/<locale>/q/<step_id>", methods=["GET", "POST"])
 def step(location: str, locale: str, step_id: str):
     """One group of questions. Invalid answers re-show the step with errors; what was
-    typed stays in the form."""
+    typed stays in the form. Reached with `?from=review` (a "change" link), a valid answer
+    goes back to the review screen, which sends on to any step the change made necessary."""
     _check_locale(locale)
     loc = _location(location)
     spec = load_form(FORM_ID)
@@ -159,11 +183,13 @@ def step(location: str, locale: str, step_id: str):
         steps = _visible_steps(draft.answers)
         index = steps.index(current_step)
         following = steps[index + 1].id if index + 1 < len(steps) else None
+        from_review = request.args.get("from") == "review"
         if _is_urgent(draft.answers) and not was_urgent and not draft.urgent_seen:
             # Urgent never waits for the rest of the form (DOMAIN.md, priority).
-            return redirect(url_for("kiosk.urgent", location=location, locale=locale, next=following))
-        if following is None:
-            return redirect(url_for("kiosk.consent", location=location, locale=locale))
+            return redirect(url_for("kiosk.urgent", location=location, locale=locale,
+                                    next=None if from_review else following))
+        if following is None or from_review:
+            return redirect(url_for("kiosk.review", location=location, locale=locale))
         return redirect(url_for("kiosk.step", location=location, locale=locale, step_id=following))
     index = steps.index(current_step)
     back = steps[index - 1].id if index else None
@@ -190,9 +216,48 @@ def urgent(location: str, locale: str):
         db.session.commit()
         if following:
             return redirect(url_for("kiosk.step", location=location, locale=locale, step_id=following))
-        return redirect(url_for("kiosk.consent", location=location, locale=locale))
+        return redirect(url_for("kiosk.review", location=location, locale=locale))
     return render_template("kiosk/urgent.html", loc=loc, locale=locale, form=form,
                            emergency=_emergency_contacts(), next=following)
+
+
+def _shown_value(q, value, locale: str):
+    """An answer as the resident reads it: choice labels in their language, text as typed;
+    a list for multiple choice, None when nothing was given."""
+    if value in (None, "", []):
+        return None
+    if q.type == "yesno":
+        labels = {"yes": _("Yes"), "no": _("No")}
+    elif q.type == "district":
+        labels = {c.value: c.label for c in _district_choices(locale)}
+    else:
+        labels = {c.value: _(c.label) for c in q.choices}
+    if q.type == "multiple":
+        return [labels.get(v, v) for v in value]
+    return labels.get(value, str(value)) if labels else str(value)
+
+
+@bp.get("/k/<location>/<locale>/review")
+def review(location: str, locale: str):
+    """Every shown step with its answers and a link back to change them, before consent.
+    A required answer still missing sends the resident to its step first."""
+    _check_locale(locale)
+    loc = _location(location)
+    draft, restart = _draft_or_restart(loc, locale)
+    if restart:
+        return restart
+    if draft.intake_id is not None:
+        return redirect(url_for("kiosk.receipt", location=location, locale=locale))
+    missing = _unanswered(draft.answers)
+    if missing is not None:
+        return redirect(url_for("kiosk.step", location=location, locale=locale, step_id=missing.id,
+                                **{"from": "review"}))
+    sections = [{
+        "step": s,
+        "change": url_for("kiosk.step", location=location, locale=locale, step_id=s.id, **{"from": "review"}),
+        "answers": [(_(q.label), _shown_value(q, draft.answers.get(q.id), locale)) for q in s.questions],
+    } for s in _visible_steps(draft.answers)]
+    return render_template("kiosk/review.html", loc=loc, locale=locale, sections=sections)
 
 
 def _consent_text(locale: str):
@@ -208,11 +273,13 @@ def consent(location: str, locale: str):
     draft, restart = _draft_or_restart(loc, locale)
     if restart:
         return restart
+    if draft.intake_id is None and _unanswered(draft.answers) is not None:
+        # A step is missing (e.g. the resident jumped ahead): the review sends them there.
+        return redirect(url_for("kiosk.review", location=location, locale=locale))
     answers = _answers_for_triage(draft.answers)
     try:
         parsed = intakes.parse_answers(db.session, answers)
     except InvalidAnswers:
-        # A step is missing (e.g. the resident jumped ahead): go to the first one.
         first = _visible_steps(draft.answers)[0]
         return redirect(url_for("kiosk.step", location=location, locale=locale, step_id=first.id))
     decision = intakes.route(db.session, parsed, locale, policy())
@@ -242,8 +309,7 @@ def consent(location: str, locale: str):
             notify_after_submit(db.session, submitted.intake)
         return redirect(url_for("kiosk.receipt", location=location, locale=locale))
     return render_template("kiosk/consent.html", loc=loc, locale=locale, form=form,
-                           paragraphs=paragraphs, provider=provider, localized=municipality.localized,
-                           back=_visible_steps(draft.answers)[-1].id)
+                           paragraphs=paragraphs, provider=provider, localized=municipality.localized)
 
 
 @bp.get("/k/<location>/<locale>/receipt")
@@ -261,18 +327,23 @@ def receipt(location: str, locale: str):
     view = intakes.decision_view(db.session, intake.decision, _, locale, policy())
     base = current_app.config["BASE_URL"] or request.host_url
     url = follow_up_url(base, draft.receipt["token"])
+    created = intake.created_at if intake.created_at.tzinfo else intake.created_at.replace(tzinfo=timezone.utc)
     return render_template(
         "kiosk/receipt.html", loc=loc, locale=locale, intake=intake, decision=view,
+        date=format_date(created.astimezone(JST).date(), "long"),
         qr=inline_svg(url, _("QR code to follow your consultation")), code=draft.receipt["code"],
         shared=intake.status != "not_shared", form=FlaskForm(),
         emergency=_emergency_contacts() if intake.priority == "urgent" else [],
     )
 
 
+@bp.post("/k/<location>/finish", defaults={"locale": None})
 @bp.post("/k/<location>/<locale>/finish")
-def finish(location: str, locale: str):
-    """Finish or quit: delete the draft, clear the session and the browser's site data."""
-    _check_locale(locale)
+def finish(location: str, locale: str | None):
+    """Finish, quit or idle reset: delete the draft, clear the session and the browser's
+    site data, back to the language picker. Without a locale it serves the picker itself."""
+    if locale is not None:
+        _check_locale(locale)
     loc = _location(location)
     drafts.end()
     response = redirect(url_for("kiosk.choose_language", location=loc.code))

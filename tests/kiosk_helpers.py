@@ -36,6 +36,11 @@ class Journey:
             path = url.split("?")[0]
             if path.endswith("/urgent"):
                 response = self.submit(url, {})
+            elif path.endswith("/review"):
+                review = self.client.get(url)
+                assert review.status_code == 200, review.text
+                url = f"{self.base}/consent"
+                continue
             elif path.endswith("/consent"):
                 response = self.submit(url, consent or {"share": "yes", "multi_agency_meeting": "yes",
                                                         "contact_methods": ["phone"]})

@@ -35,13 +35,21 @@ class LiveServer:
 
 
 @pytest.fixture(scope="module")
-def live_server(database_url, engine, tmp_path_factory):
+def live_server_env() -> dict[str, str]:
+    """Extra environment for the module's live server; a test module overrides this
+    fixture to change settings (e.g. short kiosk idle times)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def live_server(database_url, engine, tmp_path_factory, live_server_env):
     empty_database(engine)
     instance = tmp_path_factory.mktemp("instance")
     log = instance / "server.log"
     port = free_port()
     env = {**os.environ, "TSUNAGI_DATABASE_URL": database_url, "TSUNAGI_DEMO": "1",
-           "TSUNAGI_INSTANCE_PATH": str(instance), "HOST": "127.0.0.1", "PORT": str(port)}
+           "TSUNAGI_INSTANCE_PATH": str(instance), "HOST": "127.0.0.1", "PORT": str(port),
+           **live_server_env}
     bin_dir = Path(sys.executable).parent
     subprocess.run([bin_dir / "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
                    check=True, capture_output=True)

@@ -39,6 +39,8 @@ def test_resident_journey_to_provider_inbox(live_server, browser, context, tmp_p
     page.get_by_label("Phone number").fill("090-1111-2222")
     page.get_by_role("button", name="Next").click()
 
+    assert page.get_by_role("heading", name="Check your answers").is_visible()
+    page.get_by_role("link", name="These answers are right: next").click()
     assert page.get_by_role("heading", name="Your agreement").is_visible()
     assert page.get_by_text("North Community General Support Center").is_visible()
     choose(page, "Yes, send them")

@@ -1,0 +1,196 @@
+/* Kiosk screens: idle reset with a warning, quick exit, receipt printing.
+ *
+ * The next person at the kiosk must find nothing of the last one. After
+ * data-idle-seconds without input a dialog counts down data-warning-seconds
+ * (WCAG 2.2.1: at least 20 s, one tap to continue); at zero the page is wiped and
+ * the quick exit form is posted, whose response deletes the server-side draft and
+ * sends Clear-Site-Data. No framework, no storage of our own: CSP is script-src 'self'.
+ */
+(function () {
+  "use strict";
+
+  // A page restored from the back/forward cache would show what the last resident saw;
+  // fetch it again instead, so the server (which has forgotten them) decides.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) {
+      window.location.reload();
+    }
+  });
+
+  readAloud();
+
+  var quit = document.getElementById("quit");
+  var printButton = document.getElementById("print-receipt");
+  if (printButton) {
+    printButton.hidden = false;
+    printButton.addEventListener("click", function () { window.print(); });
+  }
+  if (!quit) {
+    return;
+  }
+
+  var idleMs = Number(quit.dataset.idleSeconds) * 1000;
+  var warningMs = Number(quit.dataset.warningSeconds) * 1000;
+  var dialog = document.getElementById("idle-warning");
+  var count = document.getElementById("idle-count");
+  var keepGoing = document.getElementById("idle-continue");
+  var lastInput = Date.now();
+  var warningSince = null;
+  var leaving = false;
+
+  function wipePage() {
+    // Blank every answer on the page before anything else can read it, then drop the
+    // page's content; the quit form (outside <main>) carries only its CSRF token.
+    var main = document.getElementById("main");
+    if (main) {
+      main.querySelectorAll("input, textarea, select").forEach(function (field) {
+        if (field.type === "checkbox" || field.type === "radio") {
+          field.checked = false;
+        } else if (field.type !== "hidden" && field.type !== "submit" && field.type !== "button") {
+          field.value = "";
+        }
+      });
+      main.replaceChildren();
+    }
+    if (window.speechSynthesis) {
+      window.speechSynthesis.cancel();
+    }
+    try { window.localStorage.clear(); } catch (e) { /* storage disabled */ }
+    try { window.sessionStorage.clear(); } catch (e) { /* storage disabled */ }
+    // The response's Clear-Site-Data empties IndexedDB and Cache Storage as well; this
+    // starts it even if that response never arrives.
+    if (window.indexedDB && indexedDB.databases) {
+      indexedDB.databases().then(function (dbs) {
+        dbs.forEach(function (db) { indexedDB.deleteDatabase(db.name); });
+      }).catch(function () {});
+    }
+    if (window.caches) {
+      caches.keys().then(function (keys) {
+        keys.forEach(function (key) { caches.delete(key); });
+      }).catch(function () {});
+    }
+  }
+
+  function leave() {
+    if (leaving) {
+      return;
+    }
+    leaving = true;
+    if (dialog && dialog.open) {
+      dialog.close();
+    }
+    wipePage();
+    quit.submit();
+  }
+
+  function showWarning() {
+    warningSince = Date.now();
+    if (dialog && !dialog.open) {
+      dialog.showModal();
+    }
+    tick();
+  }
+
+  function hideWarning() {
+    warningSince = null;
+    lastInput = Date.now();
+    if (dialog && dialog.open) {
+      dialog.close();
+    }
+  }
+
+  function tick() {
+    if (leaving) {
+      return;
+    }
+    var now = Date.now();
+    if (warningSince === null) {
+      if (now - lastInput >= idleMs) {
+        showWarning();
+      }
+      return;
+    }
+    var left = Math.max(0, Math.ceil((warningSince + warningMs - now) / 1000));
+    if (count) {
+      count.textContent = String(left);
+    }
+    if (left === 0) {
+      leave();
+    }
+  }
+
+  function activity() {
+    // While the warning is up only its button (or Escape) continues: a stray touch on
+    // the backdrop must not hide a countdown the resident has not read.
+    if (warningSince === null) {
+      lastInput = Date.now();
+    }
+  }
+
+  ["pointerdown", "keydown", "input", "wheel", "touchstart", "scroll"].forEach(function (name) {
+    window.addEventListener(name, activity, { capture: true, passive: true });
+  });
+  if (keepGoing) {
+    keepGoing.addEventListener("click", hideWarning);
+  }
+  if (dialog) {
+    // Escape closes a modal dialog: treat it as "continue", the same single action.
+    dialog.addEventListener("cancel", function (event) {
+      event.preventDefault();
+      hideWarning();
+    });
+  }
+  quit.addEventListener("submit", function () {
+    leaving = true;
+    wipePage();
+  });
+  // Timestamps, not counted ticks: a throttled timer must not stretch the countdown.
+  window.setInterval(tick, 250);
+
+  /* Read-aloud buttons (one per question): shown only when the browser has a voice for
+   * the page's language, so a resident never meets a button that says nothing. */
+  function readAloud() {
+    var buttons = document.querySelectorAll("button.read-aloud");
+    if (!buttons.length || !window.speechSynthesis || !window.SpeechSynthesisUtterance) {
+      return;
+    }
+    var lang = (document.documentElement.lang || "").toLowerCase();
+    function voiceFor() {
+      var voices = window.speechSynthesis.getVoices();
+      var base = lang.split("-")[0];
+      return voices.find(function (v) { return v.lang.toLowerCase().replace("_", "-") === lang; }) ||
+        voices.find(function (v) { return v.lang.toLowerCase().split(/[-_]/)[0] === base; }) || null;
+    }
+    function textOf(question) {
+      var parts = [];
+      var title = question.querySelector("legend, label[for]");
+      if (title) {
+        parts.push(title.textContent.trim());
+      }
+      question.querySelectorAll("label.option").forEach(function (option) {
+        parts.push(option.textContent.trim());
+      });
+      return parts.join(". ");
+    }
+    function update() {
+      var voice = voiceFor();
+      buttons.forEach(function (button) { button.hidden = !voice; });
+      return voice;
+    }
+    buttons.forEach(function (button) {
+      button.addEventListener("click", function () {
+        var voice = update();
+        if (!voice) {
+          return;
+        }
+        window.speechSynthesis.cancel();
+        var utterance = new SpeechSynthesisUtterance(textOf(button.closest(".question")));
+        utterance.voice = voice;
+        utterance.lang = voice.lang;
+        window.speechSynthesis.speak(utterance);
+      });
+    });
+    update();
+    window.speechSynthesis.addEventListener("voiceschanged", update);
+  }
+})();
