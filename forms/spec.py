@@ -153,6 +153,22 @@ def load_form(form_id: str = "intake-default") -> FormSpec:
     return load_form_file(forms_dir() / f"{form_id}.yaml")
 
 
+def load_form_version(form_id: str, version: int) -> FormSpec | None:
+    """The spec an intake was answered with: the current one if the version matches, else
+    the copy kept in the forms directory's `archive/` (`<form_id>.v<version>.yaml`).
+    Before a municipality bumps `version`, it copies the old file there, so old intakes
+    stay readable. None when no such version is kept.
+    """
+    current = load_form(form_id)
+    if current.version == version:
+        return current
+    path = forms_dir() / "archive" / f"{form_id}.v{version}.yaml"
+    if not path.exists():
+        return None
+    spec = load_form_file(path)
+    return spec if spec.version == version else None
+
+
 @lru_cache(maxsize=None)
 def load_form_file(path: Path) -> FormSpec:
     """:raise DataFileError: the spec is malformed; the message names file and question."""

@@ -12,7 +12,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from forms.spec import load_form
+from forms.spec import load_form_version
 from tsunagi import intakes, municipality, overdue
 from tsunagi.consent import may_share
 from tsunagi.context import overdue_policy, policy
@@ -62,7 +62,11 @@ def mark_read(reader: User, intake: Intake) -> None:
 
 
 def answers_ja(intake: Intake) -> list[tuple[str, str]]:
-    spec = load_form(intake.form_id)
+    """The answers with the Japanese labels of the form version they were given in; when
+    that version is no longer kept, the stored values under their question ids."""
+    spec = load_form_version(intake.form_id, intake.form_version)
+    if spec is None:
+        return [(qid, "、".join(v) if isinstance(v, list) else str(v)) for qid, v in intake.answers.items()]
     ja = gettext_in("ja")
     rows = []
     for q in spec.questions():

@@ -147,3 +147,26 @@ def test_spec_copy_with_nothing_changed_is_valid(tmp_path):
     path = tmp_path / "intake-default.yaml"
     shutil.copy(DEFAULT, path)
     assert load_form_file(path) == load_form()
+
+
+def test_old_form_versions_stay_readable(app, session, make_intake, provider_users, tmp_path):
+    """An intake answered with version 1 shows its labels after the form moved to version 2."""
+    import shutil
+
+    from forms.spec import FORMS_DIR, load_form_file
+    from inbox.present import answers_ja
+
+    intake = make_intake().intake
+    forms = tmp_path / "forms"
+    (forms / "archive").mkdir(parents=True)
+    shutil.copy(FORMS_DIR / "intake-default.yaml", forms / "archive" / "intake-default.v1.yaml")
+    text = (FORMS_DIR / "intake-default.yaml").read_text(encoding="utf-8").replace("version: 1", "version: 2", 1)
+    (forms / "intake-default.yaml").write_text(text, encoding="utf-8")
+    app.config["FORMS_DIR"] = str(forms)
+    load_form_file.cache_clear()
+    with app.app_context():
+        rows = dict(answers_ja(intake))
+        assert rows["その人は何歳ですか。"] == "65歳以上"
+        (forms / "archive" / "intake-default.v1.yaml").unlink()
+        load_form_file.cache_clear()
+        assert dict(answers_ja(intake))["age_band"] == "65_plus"  # raw, but never lost
