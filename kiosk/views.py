@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timezone
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -57,16 +57,19 @@ class ConsentForm(FlaskForm):
     )
 
 
-def _location(code: str) -> Location:
-    loc = db.session.scalar(select(Location).where(Location.code == code, Location.active.is_(True)))
-    if loc is None or loc.kind not in ("library", "hub"):
+@bp.url_value_preprocessor
+def _kiosk_and_locale(_endpoint: str | None, values: dict | None) -> None:
+    """Every /k/<location>/<locale>/... page: 404 unless the location is an active kiosk
+    (library or hub) and the locale is shipped; the kiosk is `g.kiosk`."""
+    values = values or {}
+    if values.get("locale") is not None and values["locale"] not in LOCALES:
         abort(404)
-    return loc
-
-
-def _check_locale(locale: str) -> None:
-    if locale not in LOCALES:
-        abort(404)
+    if "location" in values:
+        loc = db.session.scalar(select(Location).where(Location.code == values["location"],
+                                                       Location.active.is_(True)))
+        if loc is None or loc.kind not in ("library", "hub"):
+            abort(404)
+        g.kiosk = loc
 
 
 def _draft_or_restart(loc: Location, locale: str):
@@ -129,7 +132,7 @@ def home():
 
 @bp.get("/k/<location>/")
 def choose_language(location: str):
-    loc = _location(location)
+    loc = g.kiosk
     # The picker offers the quick exit (and runs the idle reset) only while a resident's
     # draft exists: a kiosk at rest has nothing to clear.
     return render_template("kiosk/language.html", loc=loc, name=municipality.localized(loc.name, "ja"),
@@ -138,16 +141,14 @@ def choose_language(location: str):
 
 @bp.get("/k/<location>/<locale>/")
 def welcome(location: str, locale: str):
-    _check_locale(locale)
-    loc = _location(location)
+    loc = g.kiosk
     return render_template("kiosk/welcome.html", loc=loc, locale=locale, form=FlaskForm(),
                            emergency=_emergency_contacts())
 
 
 @bp.post("/k/<location>/<locale>/start")
 def start(location: str, locale: str):
-    _check_locale(locale)
-    loc = _location(location)
+    loc = g.kiosk
     if not FlaskForm().validate_on_submit():
         abort(400)
     drafts.start(loc)
@@ -160,8 +161,7 @@ def step(location: str, locale: str, step_id: str):
     """One group of questions. Invalid answers re-show the step with errors; what was
     typed stays in the form. Reached with `?from=review` (a "change" link), a valid answer
     goes back to the review screen, which sends on to any step the change made necessary."""
-    _check_locale(locale)
-    loc = _location(location)
+    loc = g.kiosk
     spec = load_form(FORM_ID)
     current_step = spec.step(step_id)
     if current_step is None:
@@ -201,8 +201,7 @@ def step(location: str, locale: str, step_id: str):
 
 @bp.route("/k/<location>/<locale>/urgent", methods=["GET", "POST"])
 def urgent(location: str, locale: str):
-    _check_locale(locale)
-    loc = _location(location)
+    loc = g.kiosk
     draft, restart = _draft_or_restart(loc, locale)
     if restart:
         return restart
@@ -241,8 +240,7 @@ def _shown_value(q, value, locale: str):
 def review(location: str, locale: str):
     """Every shown step with its answers and a link back to change them, before consent.
     A required answer still missing sends the resident to its step first."""
-    _check_locale(locale)
-    loc = _location(location)
+    loc = g.kiosk
     draft, restart = _draft_or_restart(loc, locale)
     if restart:
         return restart
@@ -268,8 +266,7 @@ def _consent_text(locale: str):
 
 @bp.route("/k/<location>/<locale>/consent", methods=["GET", "POST"])
 def consent(location: str, locale: str):
-    _check_locale(locale)
-    loc = _location(location)
+    loc = g.kiosk
     draft, restart = _draft_or_restart(loc, locale)
     if restart:
         return restart
@@ -314,8 +311,7 @@ def consent(location: str, locale: str):
 
 @bp.get("/k/<location>/<locale>/receipt")
 def receipt(location: str, locale: str):
-    _check_locale(locale)
-    loc = _location(location)
+    loc = g.kiosk
     draft, restart = _draft_or_restart(loc, locale)
     if restart:
         return restart
@@ -342,11 +338,8 @@ def receipt(location: str, locale: str):
 def finish(location: str, locale: str | None):
     """Finish, quit or idle reset: delete the draft, clear the session and the browser's
     site data, back to the language picker. Without a locale it serves the picker itself."""
-    if locale is not None:
-        _check_locale(locale)
-    loc = _location(location)
     drafts.end()
-    response = redirect(url_for("kiosk.choose_language", location=loc.code))
+    response = redirect(url_for("kiosk.choose_language", location=g.kiosk.code))
     response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
     return response
 
