@@ -7,4 +7,4 @@ bp = Blueprint("api", __name__)
 # Bearer tokens or no credentials at all: no cookies, so no CSRF to guard against.
 csrf.exempt(bp)
 
-from api import follow_up, intakes, provider, views  # noqa: E402,F401
+from api import follow_up, intakes, provider, tokens, views  # noqa: E402,F401

@@ -42,7 +42,7 @@ def _resident_intake(body):
     if not isinstance(body, dict):
         return problem(400, "expected a JSON object with 'token' or 'code'")
     locale = body.get("locale")
-    if locale is not None and locale not in LOCALES:
+    if locale is not None and (not isinstance(locale, str) or locale not in LOCALES):
         return problem(422, "unknown locale")
     token, code = body.get("token"), body.get("code")
     intake = None

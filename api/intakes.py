@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import re
 
 from flask import abort, current_app, jsonify, request
 from pydantic import ValidationError
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from api import bp
 from api.common import bearer_user, json_body
+from api.openapi import IDEMPOTENCY_KEY_PATTERN
 from api.submission import IntakeBody
 from forms.spec import load_consent, load_form
 from kiosk.receipt import follow_up_url, qr_svg
@@ -37,8 +39,8 @@ def submit_intake():
     """
     user = _submitter()
     key = request.headers.get("Idempotency-Key")
-    if not idempotency.valid_key(key):
-        return problem(400, "an Idempotency-Key header of 16 to 255 characters is required",
+    if not idempotency.valid_key(key) or not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, key):
+        return problem(400, "an Idempotency-Key header of 16 to 255 visible ASCII characters is required",
                        code="idempotency_key")
     raw = json_body()
     if not isinstance(raw, dict):

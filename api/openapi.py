@@ -1,35 +1,92 @@
-"""The OpenAPI 3.1 description of /api/."""
+"""The OpenAPI 3.1 description of /api/.
+
+Built per request from the running municipality's data (district and location codes,
+the form's version), so that what it calls valid is what the API accepts: schemathesis
+checks both directions (`script/schemathesis`). tests/test_openapi.py checks that every
+route under /api/ is described.
+"""
 from __future__ import annotations
 
+from typing import Any
+
+from tsunagi.consent import CONTACT_METHODS, MODES
+from tsunagi.lifecycle import NEEDS_REASON, OUTCOMES, STATUSES, TRANSITIONS
 from tsunagi.locales import LOCALES
 from tsunagi.services import SERVICES
 from tsunagi.triage import AGE_BANDS, CONCERNS, DANGER, HOUSEHOLD, SUBJECTS, YES_NO
 
+# The Idempotency-Key: visible ASCII (a UUID or similar), so that proxies pass it unchanged.
+IDEMPOTENCY_KEY_PATTERN = "^[!-~]{16,255}$"
+PHONE_PATTERN = r"^\+?[0-9][0-9\- ()]{5,25}$"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# A text with something other than white space in it.
+NOT_BLANK = r"\S"
+
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
+WORKER = [{"workerToken": []}]
+PROVIDER = [{"providerToken": []}]
 
 
-def _problem(description: str) -> dict:
-    return {"description": description, "content": {"application/problem+json": {"schema": PROBLEM}}}
+def _problem(description: str, headers: dict | None = None) -> dict:
+    response: dict[str, Any] = {"description": description,
+                                "content": {"application/problem+json": {"schema": PROBLEM}}}
+    if headers:
+        response["headers"] = headers
+    return response
 
 
-def document() -> dict:
+def _json(description: str, schema: dict) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _body(schema: dict) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again",
+                               "schema": {"type": "string", "pattern": "^[0-9]+$"}}}
+UNAUTHORIZED = _problem("No valid bearer token", {
+    "WWW-Authenticate": {"required": True, "schema": {"type": "string"}}})
+BUSY = _problem("The database is busy (held by another writer): try again", RETRY_AFTER)
+
+
+def _nullable(schema: dict) -> dict:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _string_enum(values: list[str]) -> dict:
+    return {"type": "string", "enum": values} if values else {"type": "string"}
+
+
+def _schemas(districts: list[str], locations: list[str], providers: list[str], form_version: int,
+             consent_versions: dict[str, str]) -> dict:
+    area = _nullable(_string_enum(districts))
     answers = {
         "type": "object",
+        "description": "Canonical answers (DOMAIN.md). `pregnant` defaults to no.",
         "additionalProperties": False,
         "required": ["subject", "age_band", "danger_now"],
         "properties": {
             "subject": {"enum": list(SUBJECTS)},
             "age_band": {"enum": list(AGE_BANDS)},
             "pregnant": {"enum": list(YES_NO)},
-            "concerns": {"type": "array", "items": {"enum": list(CONCERNS)}, "uniqueItems": True},
-            "household": {"type": "array", "items": {"enum": list(HOUSEHOLD)}, "uniqueItems": True},
+            "concerns": {"type": "array", "items": {"enum": list(CONCERNS)}},
+            "household": {"type": "array", "items": {"enum": list(HOUSEHOLD)}},
             "danger_now": {"enum": list(DANGER)},
-            "area": {"type": "string"},
+            "area": _ref("Area"),
         },
     }
+    provider = {"type": "object", "required": ["id", "name", "phone", "hours", "service", "choice"],
+                "properties": {"id": {"type": "string"}, "name": {"type": "string"},
+                               "phone": {"type": "string"}, "hours": {"type": "string"},
+                               "service": {"enum": list(SERVICES)}, "choice": {"type": "string"}}}
     decision = {
         "type": "object",
-        "required": ["service", "priority", "domains", "signals", "provider", "reasons"],
+        "required": ["service", "priority", "domains", "signals", "rule", "rules_version", "provider", "reasons"],
         "properties": {
             "service": {"enum": list(SERVICES)},
             "priority": {"enum": ["urgent", "normal"]},
@@ -37,47 +94,366 @@ def document() -> dict:
             "signals": {"type": "array", "items": {"type": "string"}},
             "rule": {"type": "string"},
             "rules_version": {"type": "string"},
-            "provider": {"oneOf": [{"type": "null"}, {"type": "object", "properties": {
-                "id": {"type": "string"}, "name": {"type": "string"}, "phone": {"type": "string"},
-                "hours": {"type": "string"}, "service": {"type": "string"}, "choice": {"type": "string"}}}]},
-            "reasons": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["code", "text"],
-                        "properties": {"code": {"type": "string"}, "text": {"type": "string"}}}},
+            "provider": _nullable(provider),
+            "reasons": {"type": "array", "minItems": 1, "items": {
+                "type": "object", "required": ["code", "text"],
+                "properties": {"code": {"type": "string"}, "text": {"type": "string"}}}},
         },
     }
+    short = {"type": "string", "maxLength": 200}
+    consent = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["version", "scopes"],
+        "properties": {
+            "version": {"type": "string", "minLength": 1, "maxLength": 64,
+                        "description": "`consent.version` of GET /api/v1/forms/{form_id} in the body's locale"},
+            "scopes": {
+                "type": "object", "additionalProperties": False, "required": ["share_with_provider"],
+                "properties": {
+                    "share_with_provider": {"type": "boolean"},
+                    "multi_agency_meeting": {"type": "boolean"},
+                    "contact_methods": {"type": "array", "maxItems": 5, "items": {"enum": list(CONTACT_METHODS)}},
+                }},
+            "mode": {"enum": list(MODES), "description": "verbal and proxy are witnessed by the submitting worker"},
+            "relationship": _nullable({"type": "string", "maxLength": 64}),
+            "witness": _nullable(short),
+            "contact_time": _nullable(short),
+        },
+        # A proxy's consent names how the proxy is related to the resident.
+        "if": {"required": ["mode"], "properties": {"mode": {"const": "proxy"}}},
+        "then": {"required": ["relationship"],
+                 "properties": {"relationship": {"type": "string", "minLength": 1}}},
+    }
+    contact = {
+        "type": "object", "additionalProperties": False,
+        "properties": {
+            "name": _nullable({"type": "string", "maxLength": 100}),
+            "phone": _nullable({"type": "string", "maxLength": 30, "pattern": PHONE_PATTERN}),
+            "email": _nullable({"type": "string", "maxLength": 254, "pattern": EMAIL_PATTERN}),
+            "free_text": _nullable({"type": "string", "maxLength": 2000}),
+        },
+    }
+    follow_up_status = {
+        "type": "object",
+        "required": ["status", "status_text", "locale", "consent_withdrawn", "can_message", "provider"],
+        "properties": {
+            "status": {"enum": list(STATUSES)},
+            "status_text": {"type": "string"},
+            "locale": {"enum": list(LOCALES)},
+            "consent_withdrawn": {"type": "boolean"},
+            "can_message": {"type": "boolean"},
+            "provider": _nullable({"type": "object", "required": ["name", "phone", "hours"], "properties": {
+                "name": {"type": "string"}, "phone": {"type": "string"}, "hours": {"type": "string"}}}),
+        },
+    }
+    secret = {"type": "string", "minLength": 1}
+    follow_up_request = {
+        "type": "object",
+        "description": "The QR's token or the receipt code (any case, hyphens and spaces ignored)",
+        "properties": {"token": {"type": "string"}, "code": {"type": "string"},
+                       "locale": _nullable({"enum": list(LOCALES)})},
+        "anyOf": [{"required": ["token"], "properties": {"token": secret}},
+                  {"required": ["code"], "properties": {"code": secret}}],
+    }
+    message_request = {
+        "allOf": [follow_up_request, {
+            "required": ["body"],
+            "properties": {"body": {"type": "string", "minLength": 1, "maxLength": 1000, "pattern": NOT_BLANK}}}],
+    }
+    question = {
+        "type": "object",
+        "required": ["id", "type", "label", "required", "personal", "sensitive", "max_length", "multiline",
+                     "choices"],
+        "properties": {
+            "id": {"type": "string"}, "type": {"enum": ["single", "multiple", "text", "phone", "email", "date",
+                                                        "district", "yesno"]},
+            "label": {"type": "string"}, "required": {"type": "boolean"}, "personal": {"type": "boolean"},
+            "sensitive": {"type": "boolean"}, "max_length": {"type": ["integer", "null"]},
+            "multiline": {"type": "boolean"},
+            "choices": {"type": "array", "items": {"type": "object", "required": ["value", "label"], "properties": {
+                "value": {"type": "string"}, "label": {"type": "string"}}}},
+        },
+    }
+    form_spec = {
+        "type": "object",
+        "required": ["id", "version", "locale", "steps", "consent"],
+        "properties": {
+            "id": {"type": "string"}, "version": {"type": "integer"}, "locale": {"enum": list(LOCALES)},
+            "steps": {"type": "array", "items": {
+                "type": "object", "required": ["id", "title", "show_if", "questions"],
+                "properties": {"id": {"type": "string"}, "title": {"type": "string"},
+                               "show_if": {"type": "object", "additionalProperties": {
+                                   "type": "array", "items": {"type": "string"}}},
+                               "questions": {"type": "array", "items": question}}}},
+            "consent": {"type": "object", "required": ["id", "version", "text"], "properties": {
+                "id": {"type": "string"}, "version": {"type": "string"}, "text": {"type": "string"}}},
+        },
+    }
+    intake_request = {
+        "type": "object",
+        "additionalProperties": False,
+        # The consent version is the hash of the text in the body's locale.
+        "oneOf": [{"required": ["locale"], "properties": {
+            "locale": {"const": locale},
+            "consent": {"properties": {"version": {"const": version}}}}}
+            for locale, version in consent_versions.items()],
+        "required": ["form_id", "locale", "channel", "location", "answers", "consent"],
+        "properties": {
+            "form_id": {"enum": ["intake-default"]},
+            "form_version": _nullable({"type": "integer", "enum": [form_version]}),
+            "locale": {"enum": list(LOCALES)},
+            "channel": {"enum": ["outreach"], "description": "kiosk intakes come from the kiosk pages"},
+            "location": _string_enum(locations),
+            "answers": answers,
+            "contact": _nullable(contact),
+            "consent": consent,
+        },
+    }
+    intake_created = {
+        "type": "object", "required": ["intake_id", "decision", "follow_up"],
+        "properties": {
+            "intake_id": {"type": "string"},
+            "decision": decision,
+            "follow_up": {"type": "object", "required": ["url", "short_code", "qr_svg_url"], "properties": {
+                "url": {"type": "string"}, "short_code": {"type": "string"},
+                "qr_svg_url": {"type": "string", "pattern": "^data:image/svg\\+xml;base64,"}}},
+        },
+    }
+    nullable_string = {"type": ["string", "null"]}
+    summary = {
+        "type": "object",
+        "required": ["id", "received_at", "priority", "status", "service", "provider", "area", "unread", "overdue",
+                     "duplicate_of"],
+        "properties": {
+            "id": {"type": "string"}, "received_at": {"type": "string"},
+            "priority": {"enum": ["urgent", "normal"]}, "status": {"enum": list(STATUSES)},
+            "service": {"enum": list(SERVICES)}, "provider": nullable_string, "area": nullable_string,
+            "unread": {"type": "boolean"}, "overdue": {"type": "boolean"},
+            "duplicate_of": {"type": "array", "items": {"type": "string"}},
+        },
+    }
+    detail = {
+        "type": "object",
+        "description": "An intake as its provider reads it; `resident` is null without consent to share",
+        "required": ["id", "received_at", "status", "priority", "service", "provider", "channel", "locale",
+                     "answers", "decision", "consent", "resident", "messages", "events"],
+        "properties": {
+            "id": {"type": "string"}, "received_at": {"type": "string"}, "status": {"enum": list(STATUSES)},
+            "priority": {"enum": ["urgent", "normal"]}, "service": {"enum": list(SERVICES)},
+            "provider": nullable_string, "channel": {"enum": ["kiosk", "outreach"]},
+            "locale": {"type": "string"},
+            "answers": {"type": "array", "items": {"type": "object", "required": ["question", "answer"]}},
+            "decision": decision,
+            "consent": {"type": "object", "required": ["mode", "share_with_provider", "withdrawn"]},
+            "resident": {"type": ["object", "null"]},
+            "messages": {"type": "array", "items": {"type": "object", "required": ["at", "body"]}},
+            "events": {"type": "array", "items": {"type": "object", "required": ["at", "from", "to"]}},
+        },
+    }
+    reason = {"type": "string", "pattern": NOT_BLANK}
+    transition = {
+        "type": "object",
+        "description": "`reason` for return, transfer, interrupt and reopen; `outcome` to close; "
+                       "`to_provider` (a provider code) to transfer",
+        "required": ["action"],
+        "properties": {
+            "action": {"enum": list(TRANSITIONS)},
+            "reason": nullable_string,
+            "to_provider": nullable_string,
+            "outcome": nullable_string,
+        },
+        "allOf": [
+            {"if": {"required": ["action"], "properties": {"action": {"enum": sorted(NEEDS_REASON)}}},
+             "then": {"required": ["reason"], "properties": {"reason": reason}}},
+            {"if": {"required": ["action"], "properties": {"action": {"const": "close"}}},
+             "then": {"required": ["outcome"], "properties": {"outcome": {"enum": list(OUTCOMES)}}}},
+            {"if": {"required": ["action"], "properties": {"action": {"const": "transfer"}}},
+             "then": {"required": ["to_provider"], "properties": {"to_provider": _string_enum(providers)}}},
+        ],
+    }
+    return {
+        "Problem": {"type": "object", "required": ["type", "title", "status"], "properties": {
+            "type": {"type": "string"}, "title": {"type": "string", "description": "In the caller's language"},
+            "status": {"type": "integer"}, "detail": {"type": "string"}, "code": {"type": "string"},
+            "errors": {"type": "object"}}},
+        "Area": {**area, "description": "A district code of the municipality"},
+        "Answers": answers,
+        "Decision": decision,
+        "FollowUpRequest": follow_up_request,
+        "FollowUpMessage": message_request,
+        "FollowUpStatus": follow_up_status,
+        "FormSpec": form_spec,
+        "Location": {"type": "object", "required": ["id", "kind", "name", "district"], "properties": {
+            "id": {"type": "string"}, "kind": {"enum": ["library", "hub", "outreach"]}, "name": {"type": "string"},
+            "district": nullable_string}},
+        "IntakeRequest": intake_request,
+        "IntakeCreated": intake_created,
+        "IntakeSummary": summary,
+        "IntakeDetail": detail,
+        "Transition": transition,
+        "TransitionDone": {"type": "object", "required": ["id", "status", "event", "provider"], "properties": {
+            "id": {"type": "string"}, "status": {"enum": list(STATUSES)}, "event": {"type": "integer"},
+            "provider": nullable_string}},
+        "TokenRequest": {"type": "object", "required": ["username", "password"], "properties": {
+            "username": {"type": "string", "minLength": 1, "maxLength": 1024},
+            "password": {"type": "string", "minLength": 1, "maxLength": 1024}}},
+        "TokenCreated": {"type": "object", "required": ["token", "expires_at", "user"], "properties": {
+            "token": {"type": "string"}, "expires_at": {"type": "string", "format": "date-time"},
+            "user": {"type": "object", "required": ["username", "role"], "properties": {
+                "username": {"type": "string"}, "role": {"type": "string"}}}}},
+    }
+
+
+def _paths() -> dict:
+    follow_up_errors = {
+        "400": _problem("Not a JSON object, or neither token nor code"),
+        "404": _problem("Unknown, expired or revoked (they look alike)"),
+        "422": _problem("The code's check symbol does not match (a typo), or an unknown locale"),
+        "429": _problem("Too many failed lookups", RETRY_AFTER),
+    }
+    intake_id = [{"name": "intake_id", "in": "path", "required": True, "schema": {"type": "string"}}]
+    return {
+        "/api/openapi.json": {"get": {
+            "operationId": "openapi", "summary": "This document",
+            "responses": {"200": _json("OpenAPI 3.1 document", {"type": "object", "required": ["openapi", "paths"]})},
+        }},
+        "/api/v1/triage": {"post": {
+            "operationId": "triage", "summary": "Triage decision for canonical answers (stores nothing)",
+            "requestBody": _body({"type": "object", "required": ["answers"], "additionalProperties": False,
+                                  "properties": {"answers": _ref("Answers"), "area": _ref("Area"),
+                                                 "locale": {"enum": list(LOCALES)}}}),
+            "responses": {"200": _json("The decision, reasons in `locale`", _ref("Decision")),
+                          "422": _problem("Answers not canonical, unknown field or locale")},
+        }},
+        "/api/v1/forms/{form_id}": {"get": {
+            "operationId": "formSpec",
+            "summary": "The form spec the outreach app renders, labels and consent text in `locale`",
+            "parameters": [
+                {"name": "form_id", "in": "path", "required": True, "schema": {"enum": ["intake-default"]}},
+                {"name": "locale", "in": "query", "required": False, "schema": {"enum": list(LOCALES)}},
+            ],
+            "responses": {"200": _json("The form spec", _ref("FormSpec")),
+                          "404": _problem("No such form"), "422": _problem("Unknown locale")},
+        }},
+        "/api/v1/locations": {"get": {
+            "operationId": "locations", "summary": "The places the caller may submit intakes from",
+            "security": WORKER + PROVIDER,
+            "responses": {"200": {**_json("Locations", {"type": "array", "items": _ref("Location")}),
+                                  "links": {"submitIntake": {"operationId": "submitIntake",
+                                                             "requestBody": {"location": "$response.body#/0/id"}}}},
+                          "401": UNAUTHORIZED, "403": _problem("This account does not submit intakes")},
+        }},
+        "/api/v1/intakes": {"post": {
+            "operationId": "submitIntake", "summary": "Submit an intake (outreach worker), idempotently",
+            "description": "The same Idempotency-Key and body replay the first response (header "
+                           "`Idempotent-Replayed: true`); the same key with another body is 422; while the "
+                           "first request is processed, 409.",
+            "security": WORKER,
+            "parameters": [{"name": "Idempotency-Key", "in": "header", "required": True,
+                            "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN}}],
+            "requestBody": _body(_ref("IntakeRequest")),
+            "responses": {
+                "201": {**_json("The intake, its decision and the resident's follow-up", _ref("IntakeCreated")),
+                        "headers": {"Idempotent-Replayed": {"schema": {"enum": ["true"]}}},
+                        "links": {name: {"operationId": name,
+                                         "requestBody": {"code": "$response.body#/follow_up/short_code"}}
+                                  for name in ("followUp", "followUpMessage", "followUpWithdraw")}},
+                "400": _problem("Missing or malformed Idempotency-Key, or not a JSON object"),
+                "401": UNAUTHORIZED, "403": _problem("This account does not submit intakes"),
+                "409": _problem("The first request with this key is still being processed", RETRY_AFTER),
+                "413": _problem("The request is too large"),
+                "422": _problem("Invalid body, stale consent text, or the key was used with another body"),
+                "503": BUSY,
+            },
+        }},
+        "/api/v1/follow-up": {"post": {
+            "operationId": "followUp", "summary": "Case status for a follow-up token or receipt code",
+            "requestBody": _body(_ref("FollowUpRequest")),
+            "responses": {"200": _json("Status in plain words", _ref("FollowUpStatus")), **follow_up_errors},
+        }},
+        "/api/v1/follow-up/messages": {"post": {
+            "operationId": "followUpMessage", "summary": "The resident sends a message to the provider",
+            "requestBody": _body(_ref("FollowUpMessage")),
+            "responses": {"201": _json("Sent; the status", _ref("FollowUpStatus")), **follow_up_errors,
+                          "409": _problem("The consultation is not shared with an office")},
+        }},
+        "/api/v1/follow-up/withdraw": {"post": {
+            "operationId": "followUpWithdraw", "summary": "The resident withdraws consent (erases identifying data)",
+            "requestBody": _body(_ref("FollowUpRequest")),
+            "responses": {"200": _json("Withdrawn (also when already withdrawn)", _ref("FollowUpStatus")),
+                          **follow_up_errors},
+        }},
+        "/api/v1/inbox": {"get": {
+            "operationId": "inbox", "summary": "Intakes routed to the caller's provider (all for the coordinator)",
+            "security": PROVIDER,
+            "responses": {"200": {**_json("Urgent first, then oldest; nothing identifying", {
+                "type": "object", "required": ["intakes"],
+                "properties": {"intakes": {"type": "array", "items": _ref("IntakeSummary")}}}),
+                "links": {name: {"operationId": name, "parameters": {"intake_id": "$response.body#/intakes/0/id"}}
+                          for name in ("intake", "transition")}},
+                "401": UNAUTHORIZED, "403": _problem("This account does not read intakes")},
+        }},
+        "/api/v1/intakes/{intake_id}": {"get": {
+            "operationId": "intake", "summary": "One intake as its provider reads it (audited)",
+            "security": PROVIDER, "parameters": intake_id,
+            "responses": {"200": _json("The intake", _ref("IntakeDetail")), "401": UNAUTHORIZED,
+                          "404": _problem("No such intake, or not the caller's")},
+        }},
+        "/api/v1/intakes/{intake_id}/transitions": {"post": {
+            "operationId": "transition", "summary": "Move the intake through its lifecycle",
+            "security": PROVIDER, "parameters": intake_id,
+            "requestBody": _body(_ref("Transition")),
+            "responses": {
+                "200": _json("Done", _ref("TransitionDone")), "401": UNAUTHORIZED,
+                "403": _problem("Consent does not allow the share, or the caller may not act"),
+                "404": _problem("No such intake, or not the caller's"),
+                "409": _problem("Not allowed from the current status"),
+                "422": _problem("Missing reason, outcome or provider; unknown provider"),
+            },
+        }},
+        "/api/v1/tokens": {"post": {
+            "operationId": "signIn", "summary": "Sign in to the outreach app: a session token",
+            "requestBody": _body(_ref("TokenRequest")),
+            "responses": {
+                "201": _json("The token (shown once) and when it expires", _ref("TokenCreated")),
+                "400": _problem("Not a JSON object"), "401": _problem("Wrong user name or password"),
+                "403": _problem("This account does not use the outreach app"),
+                "422": _problem("Missing fields"), "429": _problem("Too many failed attempts", RETRY_AFTER),
+            },
+        }},
+        "/api/v1/tokens/current": {"delete": {
+            "operationId": "signOut", "summary": "Sign out: revoke the session token in use",
+            "security": [{"sessionToken": []}],
+            "responses": {"204": {"description": "Revoked"}, "401": UNAUTHORIZED},
+        }},
+    }
+
+
+def document(districts: list[str], locations: list[str], providers: list[str], form_version: int,
+             consent_versions: dict[str, str]) -> dict:
+    """The document for a municipality with these district, outreach location and active
+    provider codes, the intake form's version and the consent text's version (its hash) in
+    each locale."""
     return {
         "openapi": "3.1.0",
-        "info": {"title": "tsunagi API", "version": "1"},
-        "paths": {
-            "/api/v1/triage": {"post": {
-                "summary": "Triage decision for canonical answers (stores nothing)",
-                "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["answers"], "additionalProperties": False,
-                    "properties": {"answers": answers, "area": {"type": "string"},
-                                   "locale": {"enum": list(LOCALES)}}}}}},
-                "responses": {"200": {"description": "The decision", "content": {
-                    "application/json": {"schema": decision}}},
-                    "422": _problem("Answers not canonical")},
-            }},
-            "/api/v1/follow-up": {"post": {
-                "summary": "Case status for a follow-up token or receipt code",
-                "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "type": "object", "properties": {"token": {"type": "string"}, "code": {"type": "string"},
-                                                     "locale": {"enum": list(LOCALES)}}}}}},
-                "responses": {
-                    "200": {"description": "Status in plain words", "content": {"application/json": {"schema": {
-                        "type": "object", "required": ["status", "status_text", "locale"],
-                        "properties": {"status": {"type": "string"}, "status_text": {"type": "string"},
-                                       "locale": {"type": "string"}, "provider": {"type": ["object", "null"]}}}}}},
-                    "400": _problem("Neither token nor code"),
-                    "404": _problem("Unknown, expired or revoked"),
-                    "422": _problem("The code's check symbol does not match"),
-                    "429": _problem("Too many failed lookups"),
-                },
-            }},
-            "/api/openapi.json": {"get": {"summary": "This document",
-                                          "responses": {"200": {"description": "OpenAPI document"}}}},
+        "info": {"title": "tsunagi API", "version": "1",
+                 "description": "Intake and routing for 重層的支援体制整備事業. Errors are "
+                                "application/problem+json with `title` in the caller's language. "
+                                "A JSON body whose strings contain U+0000 is refused like a body "
+                                "that is not JSON."},
+        "paths": _paths(),
+        "components": {
+            "schemas": _schemas(districts, locations, providers, form_version, consent_versions),
+            "securitySchemes": {
+                "workerToken": {"type": "http", "scheme": "bearer",
+                                "description": "An outreach worker's API token, or a session token of "
+                                               "POST /api/v1/tokens"},
+                "providerToken": {"type": "http", "scheme": "bearer",
+                                  "description": "The API token of a provider's user or system, or the "
+                                                 "coordinator's"},
+                "sessionToken": {"type": "http", "scheme": "bearer",
+                                 "description": "A session token of POST /api/v1/tokens"},
+            },
         },
-        "components": {"schemas": {"Problem": {"type": "object", "properties": {
-            "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-            "detail": {"type": "string"}}}}},
     }

@@ -12,7 +12,8 @@ Short = Annotated[str, StringConstraints(max_length=200)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: "true" is not a boolean nor "1" a number, as the OpenAPI document says.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class Scopes(Strict):
@@ -25,7 +26,7 @@ class ConsentBody(Strict):
     version: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     scopes: Scopes
     mode: Literal["self", "verbal", "proxy"] = "self"
-    relationship: Short | None = None
+    relationship: Annotated[str, StringConstraints(max_length=64)] | None = None  # consent.proxy_relationship
     witness: Short | None = None
     contact_time: Short | None = None
 

@@ -14,12 +14,20 @@ from tsunagi.context import explain
 from tsunagi.errors import problem
 from tsunagi.extensions import db
 from tsunagi.i18n import LOCALES, gettext_in
-from tsunagi.models import District, Location
+from tsunagi.models import District, Location, Provider
 from tsunagi.triage import InvalidAnswers
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(document())
+    """The OpenAPI 3.1 document, with this municipality's district and location codes."""
+    districts = list(db.session.scalars(select(District.code).order_by(District.position)))
+    outreach = list(db.session.scalars(select(Location.code).where(
+        Location.active.is_(True), Location.kind == "outreach").order_by(Location.id)))
+    providers = list(db.session.scalars(select(Provider.code).where(Provider.active.is_(True))
+                                        .order_by(Provider.id)))
+    consent = load_consent()
+    versions = {locale: render_text(consent.paragraphs, gettext_in(locale))[1] for locale in LOCALES}
+    return jsonify(document(districts, outreach, providers, load_form("intake-default").version, versions))
 
 
 @bp.post("/v1/triage")
@@ -54,6 +62,7 @@ def form_spec(form_id: str):
             "questions": [{
                 "id": q.id, "type": q.type, "label": translate(q.label), "required": q.required,
                 "personal": q.personal, "sensitive": q.sensitive, "max_length": q.max_length,
+                "multiline": q.multiline,
                 "choices": ([{"value": c.value, "label": translate(c.label)} for c in q.choices]
                             if q.type != "yesno" else
                             [{"value": "yes", "label": translate("Yes")}, {"value": "no", "label": translate("No")}])

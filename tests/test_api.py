@@ -148,3 +148,41 @@ def test_cli_api_and_kiosk_route_identically(client, runner, session, demo, answ
     assert (stored["service"], stored["priority"], stored["rule"], stored["signals"]) == \
         (api["service"], api["priority"], api["rule"], api["signals"])
     assert [r["code"] for r in stored["reasons"]] == [r["code"] for r in api["reasons"]]
+
+
+def test_municipality_preference_breaks_ties_between_providers(client, session, demo, tmp_path):
+    import yaml
+
+    from tsunagi import municipality
+
+    data = yaml.safe_load(municipality.DEMO_FILE.read_text(encoding="utf-8"))
+    data["providers"].append({"code": "houkatsu-kita-2", "name": {"ja": "北部第二地域包括支援センター"},
+                              "service": "houkatsu", "districts": ["kita"], "languages": ["ja"],
+                              "phone": "03-5555-0111", "hours": {"ja": "平日"}, "preference": -1})
+    path = tmp_path / "city.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    payload = {"answers": {"subject": "self", "age_band": "65_plus", "danger_now": "no"}, "area": "kita"}
+    assert client.post("/api/v1/triage", json=payload).json["provider"]["id"] == "houkatsu-kita"
+    municipality.apply(session, municipality.load_file(path))
+    session.commit()
+    assert client.post("/api/v1/triage", json=payload).json["provider"]["id"] == "houkatsu-kita-2"
+
+
+def test_choson_where_the_municipality_has_no_welfare_office(client, session, demo, tmp_path):
+    import yaml
+
+    from tsunagi import municipality
+
+    data = yaml.safe_load(municipality.DEMO_FILE.read_text(encoding="utf-8"))
+    data["has_welfare_office"] = False
+    data["providers"].append({"code": "choson", "name": {"ja": "つなぎ町福祉相談窓口"}, "service": "choson",
+                              "districts": "all", "languages": ["ja"], "phone": "03-5555-0601",
+                              "hours": {"ja": "平日"}})
+    path = tmp_path / "town.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    municipality.apply(session, municipality.load_file(path))
+    session.commit()
+    decision = client.post("/api/v1/triage", json={"answers": {"subject": "self", "age_band": "18_39",
+                                                               "concerns": ["money"], "danger_now": "no"}}).json
+    assert decision["service"] == "choson" and decision["provider"]["id"] == "choson"
+    assert "no_welfare_office" in [r["code"] for r in decision["reasons"]]

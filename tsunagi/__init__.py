@@ -13,6 +13,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("TSUNAGI_INSTANCE_PATH") or None)
     from tsunagi import cli, config as settings, errors, i18n, security
     from tsunagi.extensions import csrf, db, limiter, login_manager
+    from forms import spec as form_specs
     from forms.spec import load_consent
     from tsunagi.rules import load_policy
 
@@ -25,6 +26,8 @@ def create_app(config: dict | None = None) -> Flask:
     # shipped locale, or the app does not start.
     consent_text = load_consent()
     i18n.require_translations(consent_text.paragraphs, f"consent text {consent_text.id} v{consent_text.version}")
+    # So must the intake forms: a malformed or untranslated spec names its file and question.
+    form_specs.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
@@ -39,9 +42,11 @@ def register_blueprints(app: Flask) -> None:
     from api import bp as api_bp
     from inbox import bp as inbox_bp
     from kiosk import bp as kiosk_bp
+    from outreach import bp as outreach_bp
     from tsunagi.health import bp as health_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(inbox_bp, url_prefix="/provider")
+    app.register_blueprint(outreach_bp, url_prefix="/outreach")
     app.register_blueprint(api_bp, url_prefix="/api")

@@ -15,6 +15,12 @@ DEFAULTS = {
     # Base URL printed in QR codes; behind a proxy set it to the public https address.
     "BASE_URL": None,
     "KIOSK_DRAFT_TTL_MINUTES": 60,
+    # Kiosk idle reset: a warning after this many seconds without input, then a countdown
+    # (WCAG 2.2.1 wants at least 20 s to answer it) before the screen is cleared.
+    "KIOSK_IDLE_SECONDS": 90,
+    "KIOSK_WARNING_SECONDS": 20,
+    # Directory of the intake form specs (<form id>.yaml); default: the forms/ package.
+    "FORMS_DIR": None,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
@@ -23,6 +29,8 @@ DEFAULTS = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "FOLLOW_UP_RATE_LIMIT": "6 per minute",
     "LOGIN_RATE_LIMIT": "6 per minute",
+    # Outreach app: how long a session token lives after the worker signs in.
+    "SESSION_TOKEN_HOURS": 12,
     "BABEL_DEFAULT_LOCALE": "ja",
     # Provider side (issue: inbox)
     "SESSION_IDLE_MINUTES": 30,

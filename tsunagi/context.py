@@ -33,7 +33,7 @@ def explain(session: Session, payload: Any) -> dict[str, Any]:
     if not isinstance(answers, dict):
         raise InvalidAnswers({"answers": "required, an object of canonical answers"})
     locale = payload.get("locale", "ja")
-    if locale not in LOCALES:
+    if not isinstance(locale, str) or locale not in LOCALES:
         raise InvalidAnswers({"locale": f"must be one of {', '.join(LOCALES)}"})
     raw = dict(answers)
     if payload.get("area") is not None:

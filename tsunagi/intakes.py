@@ -23,7 +23,7 @@ IDENTIFYING = ("name", "phone", "email", "free_text")
 
 
 def provider_infos(session: Session) -> list[ProviderInfo]:
-    rows = session.scalars(select(Provider).order_by(Provider.id))
+    rows = session.scalars(select(Provider).order_by(Provider.preference, Provider.id))
     return [
         ProviderInfo(id=p.id, code=p.code, service=p.service, districts=tuple(p.districts),
                      municipality_wide=p.municipality_wide, languages=tuple(p.languages),

@@ -72,6 +72,8 @@ class Provider(Base):
     phone: Mapped[str] = mapped_column(String(32))
     hours: Mapped[dict[str, Any]]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The municipality's preference among providers that fit equally well: lower first.
+    preference: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class User(Base):
@@ -303,3 +305,21 @@ class IdempotencyRecord(Base):
     response_body: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class SessionToken(Base):
+    """A short-lived bearer token issued when a worker signs in to the outreach app
+    (POST /api/v1/tokens). Only its hash is kept; signing out revokes it, and raising the
+    user's `session_epoch` (disable, password change) ends it like a provider's session."""
+
+    __tablename__ = "session_token"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Tokens go with their user when demo setup re-creates the accounts.
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    session_epoch: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+    user: Mapped[User] = relationship()

@@ -61,6 +61,9 @@ class ProviderSpec(Strict):
     phone: str = Field(pattern=r"^[0-9#+][0-9-]{1,20}$")
     hours: Localized
     active: bool = True
+    # Among providers of a service that fit equally (same area, same language), the
+    # lower preference is chosen first; equal preferences keep the file's order.
+    preference: int = 0
 
     @field_validator("service")
     @classmethod
@@ -149,7 +152,7 @@ def apply(session: Session, spec: MunicipalitySpec) -> models.Municipality:
             session, models.Provider, p.code, municipality_id=muni.id, name=p.name.model_dump(),
             service=p.service, districts=[] if p.districts == "all" else list(p.districts),
             municipality_wide=p.districts == "all", languages=list(p.languages), phone=p.phone,
-            hours=p.hours.model_dump(), active=p.active,
+            hours=p.hours.model_dump(), active=p.active, preference=p.preference,
         )
     for model, codes in (
         (models.Location, {x.code for x in spec.locations}),

@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
 POT = TRANSLATIONS / "messages.pot"
-SOURCES = ("tsunagi", "kiosk", "inbox", "api", "forms")
+SOURCES = ("tsunagi", "kiosk", "inbox", "api", "forms", "outreach")
 EXTRACT = ["extract", "-F", "babel.cfg", "-k", "_l", "-k", "N_", "--no-location", "--sort-output",
            "--omit-header"]
 

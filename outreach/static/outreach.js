@@ -1,0 +1,582 @@
+// The outreach app: sign-in, choice of location, the intake form built from the form spec,
+// consent (self / verbal / proxy), and the queue of intakes not sent yet. Every text comes
+// from the page (rendered by the server in its locale). Answers live in memory until the
+// intake is queued (encrypted, queue.js); nothing of a resident stays once it is sent.
+(function () {
+  "use strict";
+
+  var store = window.OutreachStore;
+  var messages = document.getElementById("messages").dataset;
+  var session = null;   // {username, token, expiresAt, locations, location}
+  var spec = null;      // the form spec of this locale
+  var draft = null;     // {answers, stepIndex, urgentSeen} of the intake being taken
+  var shownItem = null; // {id, scopes} of the intake whose receipt the result screen waits for
+  var sending = null;   // the running send, so that two never overlap
+  var retryTimer = null;
+
+  function $(id) { return document.getElementById(id); }
+
+  function format(text, values) {
+    return text.replace(/%\((\w+)\)[sd]/g, function (_m, name) { return values[name]; });
+  }
+
+  function show(id) {
+    ["starting", "signin", "home", "intake", "urgent", "consent", "result"].forEach(function (s) {
+      $(s).hidden = s !== id;
+    });
+    var heading = $(id).querySelector("h1");
+    if (heading && heading.hasAttribute("tabindex")) heading.focus();
+    window.scrollTo(0, 0);
+  }
+
+  function showConnection() {
+    var el = $("connection");
+    el.textContent = navigator.onLine ? el.dataset.online : el.dataset.offline;
+    el.className = "connection " + (navigator.onLine ? "online" : "offline");
+  }
+
+  // --- sign-in ------------------------------------------------------------------------
+
+  function api(method, path, body, headers) {
+    var h = Object.assign({"Accept": "application/json"}, headers || {});
+    if (session) h.Authorization = "Bearer " + session.token;
+    if (body !== undefined) h["Content-Type"] = "application/json";
+    return fetch(path, {method: method, headers: h, credentials: "omit", cache: "no-store",
+                        body: body === undefined ? undefined : JSON.stringify(body)})
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (data) {
+          return {status: response.status, data: data};
+        });
+      });
+  }
+
+  function signinError(text) {
+    $("signin-error").textContent = text;
+    $("signin-error").hidden = false;
+  }
+
+  $("signin-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    $("signin-error").hidden = true;
+    var username = $("username").value.trim();
+    var password = $("password").value;
+    if (!username || !password) { signinError(messages.signinFailed); return; }
+    store.queueOwner().then(function (owner) {
+      if (owner && owner !== username) { signinError(messages.signinOther); return null; }
+      return api("POST", "/api/v1/tokens", {username: username, password: password}).then(function (r) {
+        if (r.status === 201) {
+          $("password").value = "";
+          session = {username: r.data.user.username, token: r.data.token, expiresAt: r.data.expires_at};
+          return api("GET", "/api/v1/locations").then(function (l) {
+            session.locations = l.status === 200 ? l.data : [];
+            session.location = session.locations.length ? session.locations[0].id : null;
+            return store.saveSession(session);
+          }).then(enterHome);
+        }
+        signinError(r.status === 403 ? messages.signinRole : r.status === 429 ? messages.busy : messages.signinFailed);
+        return null;
+      });
+    }).catch(function () { signinError(messages.signinOffline); });
+  });
+
+  function signOutNow() {
+    var token = session && session.token;
+    if (token) {
+      // Revoke on the server when there is a connection; offline, the token expires.
+      api("DELETE", "/api/v1/tokens/current").catch(function () {});
+    }
+    return store.clearAll().then(function () {
+      session = null;
+      draft = null;
+      $("signout-confirm").hidden = true;
+      show("signin");
+    });
+  }
+
+  $("signout").addEventListener("click", function () {
+    store.list().then(function (items) {
+      if (!items.length) return signOutNow();
+      $("signout-warning").textContent = format(messages.signoutUnsent, {count: items.length});
+      $("signout-confirm").hidden = false;
+      $("signout-send").focus();
+      return null;
+    });
+  });
+  $("signout-cancel").addEventListener("click", function () { $("signout-confirm").hidden = true; });
+  $("signout-discard").addEventListener("click", signOutNow);
+  $("signout-send").addEventListener("click", function () {
+    $("signout-confirm").hidden = true;
+    sendQueue().then(function () {
+      return store.list();
+    }).then(function (items) {
+      if (!items.length) signOutNow();
+    });
+  });
+
+  // --- home: location and queue ----------------------------------------------------------
+
+  function enterHome() {
+    $("worker").textContent = format(messages.signedIn, {name: session.username});
+    var select = $("location");
+    select.textContent = "";
+    (session.locations || []).forEach(function (loc) {
+      var option = document.createElement("option");
+      option.value = loc.id;
+      option.textContent = loc.name;
+      option.selected = loc.id === session.location;
+      select.appendChild(option);
+    });
+    $("new-intake").disabled = !session.location;
+    if (!session.location) {
+      $("queue-error").textContent = messages.noLocations;
+      $("queue-error").hidden = false;
+    }
+    show("home");
+    renderQueue();
+    sendQueue();
+  }
+
+  $("location").addEventListener("change", function () {
+    session.location = $("location").value;
+    store.updateSession({location: session.location});
+  });
+
+  var ERRORS = {
+    offline: "errorOffline", busy: "errorBusy", signin: "errorSignin", consent: "errorConsent",
+    rejected: "errorRejected", unreadable: "errorUnreadable"
+  };
+  // Errors of the whole round (shown once above the list) and of one intake (on its row).
+  var ROUND_ERRORS = ["offline", "busy", "signin"];
+
+  function renderQueue() {
+    return store.list().then(function (items) {
+      $("queue-count").textContent = items.length
+        ? format(messages.queueCount, {count: items.length}) : messages.queueEmpty;
+      $("send-now").hidden = !items.length;
+      var list = $("queue-items");
+      list.textContent = "";
+      var last = null;
+      items.forEach(function (item) {
+        var row = $("queue-item-template").content.firstElementChild.cloneNode(true);
+        row.dataset.id = item.id;
+        row.querySelector(".queue-item-time").textContent =
+          format(messages.savedAt, {time: new Date(item.createdAt).toLocaleString(messages.lang)});
+        var own = item.lastError && ROUND_ERRORS.indexOf(item.lastError) === -1;
+        row.querySelector(".queue-item-error").textContent = own ? messages[ERRORS[item.lastError]] : "";
+        var confirm = row.querySelector(".confirm");
+        row.querySelector(".queue-discard").addEventListener("click", function () {
+          confirm.hidden = false;
+          row.querySelector(".queue-discard-no").focus();
+        });
+        row.querySelector(".queue-discard-no").addEventListener("click", function () { confirm.hidden = true; });
+        row.querySelector(".queue-discard-yes").addEventListener("click", function () {
+          store.remove(item.id).then(renderQueue);
+        });
+        list.appendChild(row);
+        if (item.lastError && ROUND_ERRORS.indexOf(item.lastError) !== -1) last = item.lastError;
+      });
+      $("queue-error").hidden = !last;
+      if (last) $("queue-error").textContent = messages[ERRORS[last]];
+      return items;
+    });
+  }
+
+  // Send every queued intake of the signed-in worker, oldest first. 201 (also a replay of
+  // an earlier 201) deletes it at once. A connection problem, a busy server or an ended
+  // sign-in stop the round and leave the rest for later; a refusal marks only that item.
+  function sendQueue() {
+    if (sending) return sending;
+    if (!session) return Promise.resolve();
+    sending = store.list().then(function (items) {
+      var mine = items.filter(function (i) { return i.owner === session.username; });
+      var stop = false;
+      return mine.reduce(function (chain, item) {
+        return chain.then(function () {
+          if (stop) return null;
+          return store.open(item.id).then(function (sealed) {
+            return api("POST", "/api/v1/intakes", sealed.body, {"Idempotency-Key": sealed.key})
+              .then(function (r) {
+                if (r.status === 201) {
+                  return store.remove(item.id).then(function () { acknowledged(item.id, r.data); });
+                }
+                var code = r.status === 401 ? "signin"
+                  : (r.status === 409 || r.status === 429 || r.status >= 500) ? "busy"
+                  : r.data.code === "consent_version" ? "consent" : "rejected";
+                if (code === "signin" || code === "busy") stop = true;
+                return store.setError(item.id, code);
+              }, function () {
+                stop = true;
+                return store.setError(item.id, "offline");
+              });
+          }, function () { return store.setError(item.id, "unreadable"); });
+        });
+      }, Promise.resolve()).then(function () {
+        return stop;
+      });
+    }).then(function (stopped) {
+      sending = null;
+      return renderQueue().then(function (items) {
+        scheduleRetry(stopped && items.length);
+        if (items.some(function (i) { return i.lastError === "signin"; })) expireSession();
+      });
+    }, function (error) {
+      sending = null;
+      throw error;
+    });
+    return sending;
+  }
+
+  function scheduleRetry(needed) {
+    clearTimeout(retryTimer);
+    if (needed && navigator.onLine) retryTimer = setTimeout(sendQueue, 30000);
+  }
+
+  function expireSession() {
+    // The sign-in ended: the queue and its key stay for the same worker's next sign-in.
+    session = null;
+    store.endSession().then(function () {
+      if ($("home").hidden === false) show("signin");
+    });
+  }
+
+  $("send-now").addEventListener("click", function () { sendQueue(); });
+  window.addEventListener("online", function () { showConnection(); sendQueue(); });
+  window.addEventListener("offline", showConnection);
+
+  // --- the intake form ------------------------------------------------------------------
+
+  function visibleSteps() {
+    return spec.steps.filter(function (step) {
+      return Object.keys(step.show_if || {}).every(function (qid) {
+        var given = draft.answers[qid];
+        given = Array.isArray(given) ? given : [given];
+        return step.show_if[qid].some(function (v) { return given.indexOf(v) !== -1; });
+      });
+    });
+  }
+
+  function isUrgent(answers) {
+    return answers.danger_now === "yes" || answers.danger_now === "unsure" ||
+      (answers.concerns || []).indexOf("violence") !== -1;
+  }
+
+  function choiceQuestion(q, multiple) {
+    var fieldset = document.createElement("fieldset");
+    fieldset.className = "question";
+    fieldset.id = "q-" + q.id;
+    var legend = document.createElement("legend");
+    legend.textContent = q.label;
+    fieldset.appendChild(legend);
+    fieldset.appendChild(errorLine(q.id));
+    var list = document.createElement("ul");
+    list.className = "choices";
+    var current = draft.answers[q.id];
+    q.choices.forEach(function (c) {
+      var li = document.createElement("li");
+      var label = document.createElement("label");
+      label.className = "option";
+      var input = document.createElement("input");
+      input.type = multiple ? "checkbox" : "radio";
+      input.name = q.id;
+      input.value = c.value;
+      input.checked = multiple ? (current || []).indexOf(c.value) !== -1 : current === c.value;
+      var span = document.createElement("span");
+      span.textContent = c.label;
+      label.appendChild(input);
+      label.appendChild(document.createTextNode(" "));
+      label.appendChild(span);
+      li.appendChild(label);
+      list.appendChild(li);
+    });
+    fieldset.appendChild(list);
+    return fieldset;
+  }
+
+  function errorLine(id) {
+    var p = document.createElement("p");
+    p.className = "error";
+    p.id = id + "-error";
+    p.hidden = true;
+    return p;
+  }
+
+  function textQuestion(q) {
+    var div = document.createElement("div");
+    div.className = "question";
+    div.id = "q-" + q.id;
+    var label = document.createElement("label");
+    label.htmlFor = q.id;
+    label.textContent = q.label;
+    div.appendChild(label);
+    div.appendChild(errorLine(q.id));
+    var input = document.createElement(q.multiline ? "textarea" : "input");
+    if (input.tagName === "INPUT") {
+      input.type = {phone: "tel", email: "email", date: "date"}[q.type] || "text";
+    }
+    if (q.type === "phone") input.inputMode = "tel";
+    input.id = q.id;
+    input.name = q.id;
+    input.autocomplete = "off";
+    if (q.max_length) input.maxLength = q.max_length;
+    input.value = draft.answers[q.id] || "";
+    div.appendChild(input);
+    return div;
+  }
+
+  function renderStep() {
+    var steps = visibleSteps();
+    var step = steps[draft.stepIndex];
+    $("step-progress").textContent = (draft.stepIndex + 1) + " / " + steps.length;
+    $("step-progress").setAttribute("aria-label",
+      format(messages.stepOf, {n: draft.stepIndex + 1, t: steps.length}));
+    $("step-title").textContent = step.title;
+    $("step-error").hidden = true;
+    var box = $("step-questions");
+    box.textContent = "";
+    step.questions.forEach(function (q) {
+      var single = q.type === "single" || q.type === "yesno" || q.type === "district";
+      box.appendChild(single || q.type === "multiple" ? choiceQuestion(q, q.type === "multiple") : textQuestion(q));
+    });
+    show("intake");
+  }
+
+  var PHONE = /^\+?[0-9][0-9\- ()]{5,19}$/;
+  var EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+  // Read the step's answers into the draft; mark and return false when one is not valid.
+  function readStep(step) {
+    var valid = true;
+    step.questions.forEach(function (q) {
+      var error = null;
+      var value;
+      if (q.type === "multiple") {
+        value = Array.prototype.map.call(
+          document.querySelectorAll("input[name='" + q.id + "']:checked"), function (i) { return i.value; });
+        if (q.required && !value.length) error = messages.chooseMany;
+      } else if (q.type === "single" || q.type === "yesno" || q.type === "district") {
+        var checked = document.querySelector("input[name='" + q.id + "']:checked");
+        value = checked ? checked.value : null;
+        if (q.required && !value) error = messages.choose;
+      } else {
+        value = $(q.id).value.trim();
+        if (q.required && !value) error = messages.fill;
+        else if (value && q.type === "phone" && !PHONE.test(value)) error = messages.phone;
+        else if (value && q.type === "email" && !EMAIL.test(value)) error = messages.email;
+        else if (q.max_length && value.length > q.max_length) error = format(messages.maxLength, {max: q.max_length});
+      }
+      markError(q.id, error);
+      if (error) valid = false;
+      draft.answers[q.id] = value;
+    });
+    return valid;
+  }
+
+  function markError(id, error) {
+    var box = $("q-" + id);
+    var line = $(id + "-error") || box.querySelector(".error");
+    box.classList.toggle("invalid", !!error);
+    line.textContent = error || "";
+    line.hidden = !error;
+    var described = box.tagName === "FIELDSET" ? box : box.querySelector("input, textarea");
+    if (error) {
+      described.setAttribute("aria-describedby", line.id);
+      if (described !== box) described.setAttribute("aria-invalid", "true");
+    } else {
+      described.removeAttribute("aria-describedby");
+      described.removeAttribute("aria-invalid");
+    }
+  }
+
+  $("new-intake").addEventListener("click", function () {
+    if (!spec) return;
+    draft = {answers: {}, stepIndex: 0, urgentSeen: false};
+    renderStep();
+  });
+
+  $("step-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var step = visibleSteps()[draft.stepIndex];
+    var wasUrgent = isUrgent(draft.answers);
+    if (!readStep(step)) {
+      $("step-error").hidden = false;
+      $("step-error").focus();
+      return;
+    }
+    // An answer may show or hide later steps (pregnancy after the age): count again.
+    draft.stepIndex = visibleSteps().indexOf(step) + 1;
+    if (isUrgent(draft.answers) && !wasUrgent && !draft.urgentSeen) {
+      // Urgent never waits for the rest of the form (DOMAIN.md, priority).
+      draft.urgentSeen = true;
+      show("urgent");
+      return;
+    }
+    continueForm();
+  });
+
+  function continueForm() {
+    if (draft.stepIndex < visibleSteps().length) renderStep();
+    else showConsent();
+  }
+
+  $("urgent-continue").addEventListener("click", continueForm);
+
+  $("step-back").addEventListener("click", function () {
+    if (draft.stepIndex === 0) { $("intake-cancel").click(); return; }
+    draft.stepIndex -= 1;
+    renderStep();
+  });
+
+  $("intake-cancel").addEventListener("click", function () {
+    if (window.confirm(messages.cancelConfirm)) {
+      draft = null;
+      show("home");
+    }
+  });
+
+  // --- consent and queueing -------------------------------------------------------------
+
+  function showConsent() {
+    var box = $("consent-text");
+    box.textContent = "";
+    spec.consent.text.split("\n\n").forEach(function (paragraph) {
+      var p = document.createElement("p");
+      p.textContent = paragraph;
+      box.appendChild(p);
+    });
+    $("consent-form").reset();
+    $("q-relationship").hidden = true;
+    $("consent-error").hidden = true;
+    show("consent");
+  }
+
+  $("consent-form").addEventListener("change", function () {
+    var mode = document.querySelector("input[name=mode]:checked");
+    $("q-relationship").hidden = !(mode && mode.value === "proxy");
+  });
+
+  $("consent-back").addEventListener("click", function () {
+    draft.stepIndex = visibleSteps().length - 1;
+    renderStep();
+  });
+
+  function radio(name) {
+    var checked = document.querySelector("input[name=" + name + "]:checked");
+    return checked ? checked.value : null;
+  }
+
+  function intakeBody() {
+    var shown = {};
+    visibleSteps().forEach(function (s) { s.questions.forEach(function (q) { shown[q.id] = true; }); });
+    var answers = {};
+    ["subject", "age_band", "pregnant", "concerns", "household", "danger_now", "area"].forEach(function (k) {
+      var v = draft.answers[k];
+      if (shown[k] && v !== null && v !== undefined && v !== "") answers[k] = v;
+    });
+    var contact = {};
+    ["name", "phone", "email", "free_text"].forEach(function (k) {
+      if (shown[k] && draft.answers[k]) contact[k] = draft.answers[k];
+    });
+    var mode = radio("mode");
+    var consent = {
+      version: spec.consent.version,
+      mode: mode,
+      scopes: {
+        share_with_provider: radio("share") === "yes",
+        multi_agency_meeting: radio("multi_agency_meeting") === "yes",
+        contact_methods: Array.prototype.map.call(
+          document.querySelectorAll("input[name=contact_methods]:checked"), function (i) { return i.value; })
+      }
+    };
+    if (mode === "proxy") consent.relationship = $("relationship").value.trim();
+    var time = $("contact_time").value.trim();
+    if (time) consent.contact_time = time;
+    var body = {form_id: spec.id, form_version: spec.version, locale: messages.locale, channel: "outreach",
+                location: session.location, answers: answers, consent: consent};
+    if (Object.keys(contact).length) body.contact = contact;
+    return body;
+  }
+
+  $("consent-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var valid = true;
+    ["mode", "share", "multi_agency_meeting"].forEach(function (name) {
+      var missing = !radio(name);
+      markError(name, missing ? messages.choose : null);
+      if (missing) valid = false;
+    });
+    if (radio("mode") === "proxy" && !$("relationship").value.trim()) {
+      markError("relationship", messages.relationship);
+      valid = false;
+    } else {
+      markError("relationship", null);
+    }
+    if (!valid) {
+      $("consent-error").hidden = false;
+      $("consent-error").focus();
+      return;
+    }
+    var body = intakeBody();
+    draft = null;  // from here on the intake exists only encrypted in the queue
+    store.add(session.username, store.newKey(), body).then(function (id) {
+      shownItem = {id: id, scopes: body.consent.scopes};
+      $("result-title").textContent = messages.queuedTitle;
+      $("receipt").hidden = true;
+      $("result-queued").hidden = false;
+      show("result");
+      return sendQueue();
+    });
+  });
+
+  // The server acknowledged a queued intake. If the resident is still in front of the
+  // result screen, they get their receipt; it is kept in the page only, never stored.
+  function acknowledged(id, data) {
+    if (!shownItem || id !== shownItem.id || $("result").hidden) return;
+    $("result-title").textContent = messages.sentTitle;
+    var provider = data.decision.provider;
+    // As tsunagi.intakes.submit decides: the multi-agency team needs its own scope.
+    var shared = shownItem.scopes.share_with_provider &&
+      (data.decision.service !== "takikan" || shownItem.scopes.multi_agency_meeting);
+    $("receipt-shared").hidden = !shared;
+    $("receipt-not-shared").hidden = shared;
+    $("receipt-provider").hidden = !provider;
+    if (provider) {
+      $("receipt-provider-name").textContent = provider.name;
+      $("receipt-provider-phone").textContent = provider.phone;
+      $("receipt-provider-phone").href = "tel:" + provider.phone;
+      $("receipt-provider-hours").textContent = provider.hours || "";
+    }
+    $("receipt-qr").src = data.follow_up.qr_svg_url;
+    $("receipt-code").textContent = data.follow_up.short_code;
+    $("receipt").hidden = false;
+    $("result-queued").hidden = true;
+    $("result-title").focus();
+  }
+
+  $("result-done").addEventListener("click", function () {
+    shownItem = null;
+    ["receipt-provider-name", "receipt-provider-phone", "receipt-provider-hours", "receipt-code"]
+      .forEach(function (id) { $(id).textContent = ""; });
+    $("receipt-qr").removeAttribute("src");
+    show("home");
+    renderQueue();
+  });
+
+  // --- start ------------------------------------------------------------------------------
+
+  function loadSpec() {
+    return fetch(messages.form, {credentials: "omit"}).then(function (r) {
+      if (!r.ok) throw new Error("form " + r.status);
+      return r.json();
+    }).then(function (data) { spec = data; });
+  }
+
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register(messages.serviceWorker, {scope: messages.scope}).catch(function () {});
+  }
+  showConnection();
+  Promise.all([loadSpec().catch(function () { spec = null; }), store.loadSession()]).then(function (results) {
+    session = results[1];
+    if (session) enterHome();
+    else show("signin");
+  });
+})();
