@@ -22,12 +22,11 @@ from kiosk import bp, drafts
 from kiosk.receipt import follow_up_url, inline_svg
 from tsunagi import intakes, municipality
 from tsunagi.consent import ConsentGiven, render_text
-from tsunagi.context import notify_after_submit, policy
+from tsunagi.context import emergency_contacts, notify_after_submit, policy
 from tsunagi.extensions import db
 from tsunagi.i18n import LOCALES
 from tsunagi.models import District, Location, Provider
 from tsunagi.overdue import JST
-from tsunagi.status import EMERGENCY_TEXTS
 from tsunagi.triage import InvalidAnswers
 
 FORM_ID = "intake-default"
@@ -107,12 +106,6 @@ def _district_choices(locale: str):
     return [SelectChoice(d.code, municipality.localized(d.name, locale)) for d in rows]
 
 
-def _emergency_contacts():
-    muni = municipality.current(db.session)
-    return [{"label": _(EMERGENCY_TEXTS[c["kind"]]), "number": c["number"]}
-            for c in (muni.emergency_contacts if muni else [])]
-
-
 def _answers_for_triage(answers: dict) -> dict:
     keys = ("subject", "age_band", "pregnant", "concerns", "household", "danger_now", "area")
     answers = _visible_answers(answers)
@@ -143,7 +136,7 @@ def choose_language(location: str):
 def welcome(location: str, locale: str):
     loc = g.kiosk
     return render_template("kiosk/welcome.html", loc=loc, locale=locale, form=FlaskForm(),
-                           emergency=_emergency_contacts())
+                           emergency=emergency_contacts())
 
 
 @bp.post("/k/<location>/<locale>/start")
@@ -217,7 +210,7 @@ def urgent(location: str, locale: str):
             return redirect(url_for("kiosk.step", location=location, locale=locale, step_id=following))
         return redirect(url_for("kiosk.review", location=location, locale=locale))
     return render_template("kiosk/urgent.html", loc=loc, locale=locale, form=form,
-                           emergency=_emergency_contacts(), next=following)
+                           emergency=emergency_contacts(), next=following)
 
 
 def _shown_value(q, value, locale: str):
@@ -329,7 +322,7 @@ def receipt(location: str, locale: str):
         date=format_date(created.astimezone(JST).date(), "long"),
         qr=inline_svg(url, _("QR code to follow your consultation")), code=draft.receipt["code"],
         shared=intake.status != "not_shared", form=FlaskForm(),
-        emergency=_emergency_contacts() if intake.priority == "urgent" else [],
+        emergency=emergency_contacts() if intake.priority == "urgent" else [],
     )
 
 

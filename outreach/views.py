@@ -13,8 +13,8 @@ from pathlib import Path
 from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from kiosk.views import _emergency_contacts
 from outreach import bp
+from tsunagi.context import emergency_contacts
 from tsunagi.i18n import LOCALES
 
 FORM_ID = "intake-default"
@@ -61,7 +61,7 @@ def shell(locale: str):
     # The script fills in the number; Jinja's `_` would format the placeholder away.
     max_length_message = _("Please write at most %(max)d characters.")
     return render_template("outreach/app.html", locale=locale, form_id=FORM_ID,
-                           emergency=_emergency_contacts(), max_length_message=max_length_message)
+                           emergency=emergency_contacts(), max_length_message=max_length_message)
 
 
 @bp.get("/<locale>/manifest.webmanifest")

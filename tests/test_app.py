@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from tsunagi import create_app
 from tsunagi.config import ConfigError
@@ -38,7 +40,6 @@ def test_demo_setup_writes_credentials_only_in_demo_mode(runner, app, session):
     app.config["DEMO"] = True
     result = runner.invoke(args=["demo", "setup"])
     assert result.exit_code == 0, result.output
-    from pathlib import Path
 
     creds = json.loads((Path(app.instance_path) / "demo-credentials.json").read_text())
     roles = {c["role"] for c in creds}
@@ -72,3 +73,26 @@ def test_a_provider_system_account_has_a_token_only(runner, demo, app):
     token = result.output.rsplit(": ", 1)[1].strip()
     response = app.test_client().get("/api/v1/inbox", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200 and response.json == {"intakes": []}
+
+
+def test_nul_bytes_in_paths_and_queries_are_400(client, demo):
+    for url in ("/api/v1/intakes/abc%00def", "/provider/intakes/%00", "/provider/stats?from=%00", "/k/lib%00/"):
+        response = client.get(url)
+        assert response.status_code == 400, url
+
+
+def test_demo_setup_runs_again_after_intakes_exist(runner, app, session, make_intake):
+    app.config["DEMO"] = True
+    assert runner.invoke(args=["demo", "setup"]).exit_code == 0
+    from tsunagi.models import User
+
+    outreach = session.scalar(select(User).where(User.username == "outreach"))
+    intake = make_intake().intake
+    intake.consent.witness_id = outreach.id
+    session.commit()
+    again = runner.invoke(args=["demo", "setup"])
+    assert again.exit_code == 0, again.output
+    creds = json.loads((Path(app.instance_path) / "demo-credentials.json").read_text())
+    response = app.test_client().get("/api/v1/locations", headers={
+        "Authorization": f"Bearer {next(c['api_token'] for c in creds if c['username'] == 'outreach')}"})
+    assert response.status_code == 200

@@ -88,3 +88,14 @@ def disable(user: User) -> None:
     """Disable the account: its password, token and every open session stop working."""
     user.active = False
     user.session_epoch += 1
+
+
+def reset_credentials(user: User, password: str | None) -> str:
+    """New password and API token; every open session and the old token stop working.
+    Returns the new token (shown once)."""
+    token = secrets.token_urlsafe(32)
+    user.password_hash = _hasher.hash(password) if password else None
+    user.api_token_hash = _token_hash(token)
+    user.active = True
+    user.session_epoch += 1
+    return token

@@ -91,12 +91,13 @@ def demo_setup() -> None:
                ("outreach", "outreach_worker", None)]
     credentials = []
     for username, role, provider_code in wanted:
-        existing = db.session.scalar(select(User).where(User.username == username))
-        if existing is not None:
-            db.session.delete(existing)
-            db.session.flush()
         password = secrets.token_urlsafe(12)
-        user, token = accounts.create_user(db.session, username, password, role, provider_code)
+        existing = db.session.scalar(select(User).where(User.username == username))
+        if existing is None:
+            _user, token = accounts.create_user(db.session, username, password, role, provider_code,
+                                                email=f"{username}@demo.invalid")
+        else:  # intakes refer to the account (witness, audit): keep it, renew its secrets
+            token = accounts.reset_credentials(existing, password)
         credentials.append({"username": username, "password": password, "api_token": token,
                             "role": role, "provider": provider_code})
     db.session.commit()

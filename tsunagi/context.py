@@ -6,12 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, url_for
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
-from tsunagi import intakes, lifecycle, overdue
+from tsunagi import intakes, lifecycle, municipality, overdue
+from tsunagi.extensions import db
 from tsunagi.i18n import LOCALES, PROVIDER_LOCALE, gettext_in
 from tsunagi.notifications import notify_provider, smtp_sender
 from tsunagi.rules import Policy
+from tsunagi.status import EMERGENCY_TEXTS
 from tsunagi.triage import InvalidAnswers
 
 
@@ -68,3 +71,10 @@ def notify_after_submit(session: Session, intake) -> None:
     url = base + url_for("inbox.index") if base else url_for("inbox.index", _external=True)
     notify_provider(session, intake.provider_id, url, gettext_in(PROVIDER_LOCALE), send)
     session.commit()
+
+
+def emergency_contacts() -> list[dict[str, str]]:
+    """The municipality's emergency numbers, labelled in the request's language."""
+    muni = municipality.current(db.session)
+    return [{"label": gettext(EMERGENCY_TEXTS[c["kind"]]), "number": c["number"]}
+            for c in (muni.emergency_contacts if muni else [])]

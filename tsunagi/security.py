@@ -1,5 +1,5 @@
 """Response headers that keep resident data out of caches, referrers and other sites."""
-from flask import Flask, request
+from flask import Flask, abort, request
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -9,6 +9,13 @@ CSP = (
 
 
 def init_app(app: Flask) -> None:
+    @app.url_value_preprocessor
+    def refuse_nul(_endpoint, _values):
+        # A NUL in a path or query can reach no page and PostgreSQL refuses it in text:
+        # answer 400 before any view or preprocessor queries with it.
+        if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
+            abort(400)
+
     @app.after_request
     def headers(response):
         response.headers.setdefault("Content-Security-Policy", CSP)

@@ -181,7 +181,7 @@ def test_discard_needs_confirmation_and_sign_out_warns_about_unsent_intakes(live
 
     first = page.locator(".queue-item").first
     first.get_by_role("button", name="Discard").click()
-    first.get_by_role("button", name="No, keep it").click()
+    first.get_by_role("button", name="No, keep this intake").click()
     assert len(page.evaluate(QUEUE_ROWS)) == 2
     first.get_by_role("button", name="Discard").click()
     first.get_by_role("button", name="Yes, delete it").click()

@@ -12,6 +12,13 @@ from tsunagi.locales import LOCALES
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture(scope="module")
+def live_server_env():
+    # Each locale's audit makes one deliberately failed sign-in of the same account;
+    # across all locales that exceeds the per-account limit (tested on its own elsewhere).
+    return {"TSUNAGI_LOGIN_RATE_LIMIT": "1000 per minute"}
+
+
 def next_step(page) -> None:
     page.locator("#step-form button[type=submit]").click()
 
