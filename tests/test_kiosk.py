@@ -107,3 +107,16 @@ def test_unknown_kiosk_and_locale_are_404(client, demo):
 
 def test_post_without_csrf_token_is_refused(client, demo):
     assert client.post("/k/lib-chuo/ja/start").status_code == 400
+
+
+def test_switching_language_keeps_the_answers(client, demo):
+    journey = Journey(client, locale="ja")
+    url = journey.start()
+    after_about = journey.submit(url, {"subject": "family", "age_band": "40_64"}).headers["Location"]
+    page = client.get(after_about)
+    english = f"/k/lib-chuo/en/q/{after_about.rsplit('/', 1)[1]}"
+    assert f'href="{english}"' in page.text
+    back_in_english = client.get("/k/lib-chuo/en/q/about")
+    assert "Who is this consultation about?" in back_in_english.text
+    assert re.search(r'value="family"[^>]*checked|checked[^>]*value="family"', back_in_english.text)
+    assert re.search(r'value="40_64"[^>]*checked|checked[^>]*value="40_64"', back_in_english.text)

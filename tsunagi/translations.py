@@ -1,4 +1,4 @@
-"""Babel catalogs: `script/translate extract|update|compile` (python -m tsunagi.translations).
+"""Babel catalogs: `script/translate extract|update|compile|check` (python -m tsunagi.translations).
 
 One extraction covers Python, templates and form specs (babel.cfg). msgids are English, so
 the `en` catalog's entries are the msgids themselves; `update` fills them in.
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
@@ -19,8 +20,9 @@ EXTRACT = ["extract", "-F", "babel.cfg", "-k", "_l", "-k", "N_", "--no-location"
            "--omit-header"]
 
 
-def pybabel(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=ROOT)
+def pybabel(*args: str, quiet: bool = False) -> None:
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=ROOT,
+                   capture_output=quiet)
 
 
 def extract(output: Path = POT) -> None:
@@ -50,10 +52,52 @@ def compile_catalogs() -> None:
     pybabel("compile", "-d", str(TRANSLATIONS))
 
 
+def _without_date(path: Path) -> list[str]:
+    return [line for line in path.read_text(encoding="utf-8").splitlines()
+            if not line.startswith('"POT-Creation-Date')]
+
+
+def problems(translations: Path = TRANSLATIONS) -> list[str]:
+    """What makes the catalogs unfit to ship: a stale template (the sources say something
+    else), a msgid missing from a catalog, an empty or fuzzy entry, or `msgfmt -c` errors."""
+    found: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp) / "messages.pot"
+        pybabel(*EXTRACT, "-o", str(fresh), *SOURCES, quiet=True)
+        if _without_date(fresh) != _without_date(translations / "messages.pot"):
+            found.append(f"{translations / 'messages.pot'} is stale: run script/translate update")
+    with (translations / "messages.pot").open("rb") as f:
+        template = read_po(f)
+    for po in sorted(translations.glob("*/LC_MESSAGES/messages.po")):
+        result = subprocess.run(["msgfmt", "-c", "--statistics", "-o", "/dev/null", str(po)],
+                                capture_output=True, text=True)
+        report = (result.stdout + result.stderr).strip()
+        if result.returncode != 0 or "fuzzy" in report or "untranslated" in report:
+            found.append(f"{po}: {report}")
+        with po.open("rb") as f:
+            catalog = read_po(f)
+        missing = [m.id for m in template if m.id and m.id not in catalog]
+        empty = [m.id for m in catalog if m.id and not m.string]
+        fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
+        for kind, ids in (("missing", missing), ("empty", empty), ("fuzzy", fuzzy)):
+            if ids:
+                found.append(f"{po}: {len(ids)} {kind}, first {ids[0]!r}")
+    return found
+
+
+def check() -> None:
+    found = problems()
+    for line in found:
+        print(line, file=sys.stderr)
+    if found:
+        sys.exit(1)
+    print("translations: complete and current")
+
+
 def main(argv: list[str]) -> int:
-    commands = {"extract": extract, "update": update, "compile": compile_catalogs}
+    commands = {"extract": extract, "update": update, "compile": compile_catalogs, "check": check}
     if len(argv) != 1 or argv[0] not in commands:
-        print("usage: script/translate extract|update|compile", file=sys.stderr)
+        print("usage: script/translate extract|update|compile|check", file=sys.stderr)
         return 2
     commands[argv[0]]()
     return 0

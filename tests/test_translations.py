@@ -1,0 +1,55 @@
+"""The catalog check that script/test runs: stale, empty, fuzzy or broken catalogs fail."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from babel.messages.pofile import read_po, write_po
+
+from tsunagi.translations import TRANSLATIONS, problems
+
+
+@pytest.fixture
+def catalogs(tmp_path):
+    copy = tmp_path / "translations"
+    shutil.copytree(TRANSLATIONS, copy, ignore=shutil.ignore_patterns("*.mo"))
+    return copy
+
+
+def edit(catalogs, locale, change):
+    path = catalogs / locale / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as f:
+        catalog = read_po(f)
+    change(catalog)
+    with path.open("wb") as f:
+        write_po(f, catalog)
+
+
+def test_the_shipped_catalogs_pass(catalogs):
+    assert problems(catalogs) == []
+
+
+def test_an_empty_entry_fails(catalogs):
+    edit(catalogs, "ko", lambda c: setattr(c.get("Next"), "string", ""))
+    assert any("ko" in p and "empty" in p for p in problems(catalogs))
+
+
+def test_a_fuzzy_entry_fails(catalogs):
+    edit(catalogs, "vi", lambda c: c.get("Next").flags.add("fuzzy"))
+    assert any("vi" in p and "fuzzy" in p for p in problems(catalogs))
+
+
+def test_a_missing_msgid_fails(catalogs):
+    edit(catalogs, "th", lambda c: c.delete("Next"))
+    assert any("th" in p and "missing" in p for p in problems(catalogs))
+
+
+def test_a_stale_template_fails(catalogs):
+    pot = catalogs / "messages.pot"
+    pot.write_text(pot.read_text(encoding="utf-8").replace('msgid "Next"', 'msgid "Onwards"'), encoding="utf-8")
+    assert any("stale" in p for p in problems(catalogs))
+
+
+def test_a_broken_format_fails(catalogs):
+    edit(catalogs, "es", lambda c: setattr(c.get("Step %(n)s of %(t)s"), "string", "Paso %(n)d"))
+    assert any("es" in p for p in problems(catalogs))
