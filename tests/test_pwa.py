@@ -69,10 +69,15 @@ def test_the_shell_has_no_inline_script_or_style_and_links_the_manifest(client, 
 
 
 @pytest.mark.parametrize("locale", [code for code in LOCALES if code != "en"])
+# Loanwords these languages use as they are (the translators' choice, reviewed).
+LOANWORDS = {"vi": {"Email"}, "id": {"Email"}, "fil": {"Email", "Password", "Online", "Offline"}}
+
+
 def test_every_text_of_the_shell_is_translated(client, demo, locale):
     english = set(texts(client, "en").texts)
     untranslated = [t for t in texts(client, locale).texts
-                    if t in english and re.search(r"[A-Za-z]{3}", t) and t not in LOCALES.values()]
+                    if t in english and re.search(r"[A-Za-z]{3}", t) and t not in LOCALES.values()
+                    and t not in LOANWORDS.get(locale, ())]
     assert untranslated == []
 
 
