@@ -7,6 +7,8 @@ import subprocess
 
 import pytest
 
+from tests.browser.steps import answer_default_form, choose
+
 pytestmark = pytest.mark.browser
 
 IDLE, WARNING = 4, 3
@@ -18,32 +20,14 @@ def live_server_env():
     return {"TSUNAGI_KIOSK_IDLE_SECONDS": str(IDLE), "TSUNAGI_KIOSK_WARNING_SECONDS": str(WARNING)}
 
 
-def choose(page, label: str) -> None:
-    page.get_by_label(label, exact=True).check()
-
-
 def answer_to_review(page, base: str) -> None:
-    page.set_default_timeout(5000)  # well inside the idle time: a miss fails, not a reset
     """An elderly resident answers every step in English and reaches the review screen."""
+    page.set_default_timeout(5000)  # well inside the idle time: a miss fails, not a reset
     page.goto(f"{base}/k/lib-chuo/")
     page.get_by_role("link", name="English").click()
     page.get_by_role("button", name="Start").click()
-    choose(page, "Myself")
-    choose(page, "65 or over")
-    page.get_by_role("button", name="Next").click()
-    choose(page, "Health")
-    choose(page, "Loneliness or staying at home")
-    page.get_by_role("button", name="Next").click()
-    choose(page, "Lives alone")
-    page.get_by_role("button", name="Next").click()
-    choose(page, "No")
-    page.get_by_role("button", name="Next").click()
-    choose(page, "North district")
-    page.get_by_role("button", name="Next").click()
-    page.get_by_label("Your name (a nickname is fine)").fill(NAME)
-    page.get_by_label("Phone number").fill(PHONE)
-    page.get_by_label("Anything else you want to tell us (optional)").fill(FREE_TEXT)
-    page.get_by_role("button", name="Next").click()
+    answer_default_form(page, subject="Myself", concerns=["Health", "Loneliness or staying at home"],
+                        name=NAME, phone=PHONE, free_text=FREE_TEXT)
     page.get_by_role("heading", name="Check your answers").wait_for()
 
 

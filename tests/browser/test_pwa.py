@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tests.browser.steps import answer_default_form, choose
 from tsunagi.models import Consent, Intake, SessionToken
 
 pytestmark = pytest.mark.browser
@@ -69,27 +70,11 @@ def wait_for_service_worker(page) -> None:
     }""")
 
 
-def choose(page, label: str, section: str = "#intake") -> None:
-    page.locator(section).get_by_label(label, exact=True).check()
-
-
 def take_intake(page, name: str, mode: str = "verbal") -> None:
     """One resident at a home visit: a 65+ person in the north district, worried about care."""
     page.get_by_role("button", name="New intake").click()
-    choose(page, "Someone in my family")
-    choose(page, "65 or over")
-    page.get_by_role("button", name="Next").click()
-    choose(page, "Care of an older person")
-    page.get_by_role("button", name="Next").click()
-    choose(page, "Lives alone")
-    page.get_by_role("button", name="Next").click()
-    choose(page, "No")
-    page.get_by_role("button", name="Next").click()
-    choose(page, "North district")
-    page.get_by_role("button", name="Next").click()
-    page.get_by_label("Your name (a nickname is fine)").fill(name)
-    page.get_by_label("Phone number").fill("090-1111-2222")
-    page.get_by_role("button", name="Next").click()
+    answer_default_form(page, subject="Someone in my family", concerns=["Care of an older person"],
+                        name=name, phone="090-1111-2222", within="#intake")
     page.locator("#consent").wait_for(state="visible")
     page.locator(f"input[name=mode][value={mode}]").check()
     if mode == "proxy":
