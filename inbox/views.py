@@ -136,6 +136,16 @@ def _readable(intake_id: str) -> Intake:
     return intake
 
 
+def _posted_intake(intake_id: str) -> Intake:
+    """The intake a form posts about: one the user may read (else 404), with a valid CSRF
+    token (else 400)."""
+    _require_reader()
+    intake = _readable(intake_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    return intake
+
+
 def audit(action: str, intake_id: str | None) -> None:
     db.session.add(AuditEvent(actor_id=current_user.id, action=action, intake_id=intake_id,
                               remote_addr=request.remote_addr))
@@ -167,10 +177,7 @@ def detail(intake_id: str):
 @bp.post("/intakes/<intake_id>/transitions")
 @login_required
 def act(intake_id: str):
-    _require_reader()
-    intake = _readable(intake_id)
-    if not FlaskForm().validate_on_submit():
-        abort(400)
+    intake = _posted_intake(intake_id)
     try:
         lifecycle.transition(
             db.session, intake, request.form.get("action", ""), current_user,
@@ -191,10 +198,7 @@ def act(intake_id: str):
 @bp.post("/intakes/<intake_id>/follow-up/revoke")
 @login_required
 def revoke(intake_id: str):
-    _require_reader()
-    intake = _readable(intake_id)
-    if not FlaskForm().validate_on_submit():
-        abort(400)
+    intake = _posted_intake(intake_id)
     try:
         secrets = lifecycle.revoke_follow_up(db.session, intake, current_user)
     except lifecycle.TransitionRefused:
@@ -210,10 +214,7 @@ def revoke(intake_id: str):
 @login_required
 def withdraw_consent(intake_id: str):
     """Record a withdrawal the resident asked for by phone or at the desk."""
-    _require_reader()
-    intake = _readable(intake_id)
-    if not FlaskForm().validate_on_submit():
-        abort(400)
+    intake = _posted_intake(intake_id)
     if not lifecycle.may_act(current_user, intake, "accept"):
         abort(403)
     withdraw(db.session, intake, via="provider", by_user_id=current_user.id)
