@@ -9,9 +9,11 @@ from flask_babel import force_locale, gettext
 from api import bp
 from api.common import json_body
 from tsunagi import follow_up, municipality
+from tsunagi.context import furigana_reader
 from tsunagi.consent import may_share, withdraw
 from tsunagi.errors import problem
 from tsunagi.extensions import db, limiter
+from tsunagi.furigana import LOCALES as FURIGANA_LOCALES
 from tsunagi.i18n import LOCALES
 from tsunagi.models import AuditEvent, Intake, Provider, ResidentMessage
 from tsunagi.status import STATUS_TEXTS
@@ -44,6 +46,8 @@ def _resident_intake(body):
     locale = body.get("locale")
     if locale is not None and (not isinstance(locale, str) or locale not in LOCALES):
         return problem(422, "unknown locale")
+    if not isinstance(body.get("furigana", False), bool):
+        return problem(422, "furigana must be true or false")
     token, code = body.get("token"), body.get("code")
     intake = None
     if isinstance(token, str) and token:
@@ -65,15 +69,22 @@ def _resident_intake(body):
     return intake
 
 
-def _status(intake: Intake, locale: str | None):
-    locale = locale or intake.locale
+def _segments(text: str) -> list[dict[str, str]]:
+    return [{"text": base} if reading is None else {"text": base, "reading": reading}
+            for base, reading in furigana_reader().segments(text)]
+
+
+def _status(intake: Intake, body: dict):
+    """The status in plain words, in the body's locale (else the intake's). Asked with
+    `furigana: true` in Japanese, the texts come also as segments with their readings."""
+    locale = body.get("locale") or intake.locale
     provider = intake.provider
     if provider is None and intake.decision.get("provider_id"):
         provider = db.session.get(Provider, intake.decision["provider_id"])
     with force_locale(locale):
         name = municipality.localized(provider.name, locale) if provider else ""
         status_text = gettext(STATUS_TEXTS[intake.status]) % {"provider": name or gettext("the support office")}
-        return jsonify({
+        out = {
             "status": intake.status,
             "status_text": status_text,
             "locale": locale,
@@ -83,7 +94,13 @@ def _status(intake: Intake, locale: str | None):
                 "name": name, "phone": provider.phone,
                 "hours": municipality.localized(provider.hours, locale),
             },
-        })
+        }
+        if body.get("furigana") and locale in FURIGANA_LOCALES:
+            out["furigana"] = {"status_text": _segments(status_text)}
+            if provider is not None:
+                out["furigana"]["provider_name"] = _segments(name)
+                out["furigana"]["provider_hours"] = _segments(out["provider"]["hours"])
+        return jsonify(out)
 
 
 @bp.post("/v1/follow-up")
@@ -95,7 +112,7 @@ def follow_up_lookup():
     found = _resident_intake(body)
     if not isinstance(found, Intake):
         return found
-    return _status(found, body.get("locale"))
+    return _status(found, body)
 
 
 @bp.post("/v1/follow-up/messages")
@@ -114,7 +131,7 @@ def follow_up_message():
         return problem(409, "this consultation is not shared with an office", code="not_shared")
     db.session.add(ResidentMessage(intake_id=found.id, body=text.strip()))
     db.session.commit()
-    return _status(found, body.get("locale")), 201
+    return _status(found, body), 201
 
 
 @bp.post("/v1/follow-up/withdraw")
@@ -128,4 +145,4 @@ def follow_up_withdraw():
         return found
     withdraw(db.session, found, via="follow_up")
     db.session.commit()
-    return _status(found, body.get("locale"))
+    return _status(found, body)

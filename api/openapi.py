@@ -134,6 +134,9 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
             "free_text": _nullable({"type": "string", "maxLength": 2000}),
         },
     }
+    segments = {"type": "array", "items": {
+        "type": "object", "required": ["text"], "additionalProperties": False,
+        "properties": {"text": {"type": "string"}, "reading": {"type": "string"}}}}
     follow_up_status = {
         "type": "object",
         "required": ["status", "status_text", "locale", "consent_withdrawn", "can_message", "provider"],
@@ -145,6 +148,11 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
             "can_message": {"type": "boolean"},
             "provider": _nullable({"type": "object", "required": ["name", "phone", "hours"], "properties": {
                 "name": {"type": "string"}, "phone": {"type": "string"}, "hours": {"type": "string"}}}),
+            "furigana": {
+                "type": "object", "required": ["status_text"],
+                "description": "Asked with `furigana: true` in ja or ja@easy: the texts as segments, "
+                               "kanji with their reading",
+                "properties": {k: segments for k in ("status_text", "provider_name", "provider_hours")}},
         },
     }
     secret = {"type": "string", "minLength": 1}
@@ -152,7 +160,8 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
         "type": "object",
         "description": "The QR's token or the receipt code (any case, hyphens and spaces ignored)",
         "properties": {"token": {"type": "string"}, "code": {"type": "string"},
-                       "locale": _nullable({"enum": list(LOCALES)})},
+                       "locale": _nullable({"enum": list(LOCALES)}),
+                       "furigana": {"type": "boolean", "description": "readings for the Japanese texts"}},
         "anyOf": [{"required": ["token"], "properties": {"token": secret}},
                   {"required": ["code"], "properties": {"code": secret}}],
     }

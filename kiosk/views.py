@@ -30,6 +30,8 @@ from tsunagi.overdue import JST
 from tsunagi.triage import InvalidAnswers
 
 FORM_ID = "intake-default"
+# Question types whose answers are labels the product wrote, not the resident's own words.
+CHOSEN = ("single", "multiple", "yesno", "district")
 
 
 class ConsentForm(FlaskForm):
@@ -246,7 +248,9 @@ def review(location: str, locale: str):
     sections = [{
         "step": s,
         "change": url_for("kiosk.step", location=location, locale=locale, step_id=s.id, **{"from": "review"}),
-        "answers": [(_(q.label), _shown_value(q, draft.answers.get(q.id), locale)) for q in s.questions],
+        # What the resident typed is shown as typed: no furigana guessed over a name.
+        "answers": [(_(q.label), _shown_value(q, draft.answers.get(q.id), locale), q.type not in CHOSEN)
+                    for q in s.questions],
     } for s in _visible_steps(draft.answers)]
     return render_template("kiosk/review.html", loc=loc, locale=locale, sections=sections)
 

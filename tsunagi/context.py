@@ -9,7 +9,7 @@ from flask import current_app, url_for
 from flask_babel import gettext
 from sqlalchemy.orm import Session
 
-from tsunagi import intakes, lifecycle, municipality, overdue
+from tsunagi import furigana, intakes, lifecycle, municipality, overdue
 from tsunagi.extensions import db
 from tsunagi.i18n import LOCALES, PROVIDER_LOCALE, gettext_in
 from tsunagi.notifications import notify_provider, smtp_sender
@@ -78,3 +78,16 @@ def emergency_contacts() -> list[dict[str, str]]:
     muni = municipality.current(db.session)
     return [{"label": gettext(EMERGENCY_TEXTS[c["kind"]]), "number": c["number"]}
             for c in (muni.emergency_contacts if muni else [])]
+
+
+def furigana_reader() -> furigana.Reader:
+    """The furigana reader with the project's reading dictionary and the municipality's
+    own readings (its `furigana:`); one per set of words, kept on the app."""
+    muni = municipality.current(db.session)
+    words = {**furigana.project_dictionary(), **((muni.furigana or {}) if muni else {})}
+    key = tuple(sorted(words.items()))
+    readers = current_app.extensions.setdefault("tsunagi.furigana", {})
+    if key not in readers:
+        readers.clear()
+        readers[key] = furigana.Reader(words)
+    return readers[key]

@@ -5,7 +5,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text, func
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -31,6 +31,8 @@ class Municipality(Base):
     name: Mapped[dict[str, Any]]
     has_welfare_office: Mapped[bool] = mapped_column(Boolean)
     emergency_contacts: Mapped[list[dict[str, Any]]]
+    # Readings of local names for the furigana on Japanese pages: {word: reading}.
+    furigana: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
     loaded_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
 

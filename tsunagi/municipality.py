@@ -86,6 +86,19 @@ class MunicipalitySpec(Strict):
     locations: list[LocationSpec] = Field(min_length=1)
     providers: list[ProviderSpec] = Field(min_length=1)
     emergency_contacts: list[EmergencyContact] = Field(min_length=1)
+    # Readings for the furigana on Japanese pages, for names the analyzer misreads:
+    # {word: reading in kana}, e.g. {市立: しりつ}.
+    furigana: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("furigana")
+    @classmethod
+    def _readings(cls, value: dict[str, str]) -> dict[str, str]:
+        from tsunagi.furigana import FuriganaError, check_dictionary
+
+        try:
+            return check_dictionary(value, "furigana")
+        except FuriganaError as error:
+            raise ValueError(str(error).removeprefix("furigana: ")) from None
 
 
 
@@ -138,6 +151,7 @@ def apply(session: Session, spec: MunicipalitySpec) -> models.Municipality:
         name=spec.name.model_dump(),
         has_welfare_office=spec.has_welfare_office,
         emergency_contacts=[c.model_dump() for c in spec.emergency_contacts],
+        furigana=dict(spec.furigana),
     )
     session.flush()
     for pos, d in enumerate(spec.districts):
@@ -169,10 +183,11 @@ def current(session: Session) -> models.Municipality | None:
 
 
 def localized(text: dict[str, Any] | None, locale: str) -> str:
-    """Pick the rendering of a proper name for `locale`: exact, language, English, Japanese."""
+    """Pick the rendering of a proper name for `locale`: exact, language, English, Japanese.
+    やさしい日本語 (ja@easy) is Japanese: its names are the Japanese ones."""
     if not text:
         return ""
-    lang = locale.split("_")[0]
+    lang = locale.split("_")[0].split("@")[0]
     for key in (locale, lang, "en", "ja"):
         if text.get(key):
             return text[key]

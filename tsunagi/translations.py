@@ -1,10 +1,16 @@
-"""Babel catalogs: `script/translate extract|update|compile|check` (python -m tsunagi.translations).
+"""Babel catalogs: `script/translate extract|update|compile|furigana|check`
+(python -m tsunagi.translations).
 
 One extraction covers Python, templates and form specs (babel.cfg). msgids are English, so
 the `en` catalog's entries are the msgids themselves; `update` fills them in.
+
+`furigana` writes `translations/ja/furigana-readings.txt`: every Japanese and やさしい日本語
+text with the readings residents will see (漢字[かんじ]), for a reviewer to read and for git
+to show when a reading changes. `check` fails when that file is not current.
 """
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tempfile
@@ -15,6 +21,8 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
 POT = TRANSLATIONS / "messages.pot"
+READINGS = TRANSLATIONS / "ja" / "furigana-readings.txt"
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 SOURCES = ("tsunagi", "kiosk", "inbox", "api", "forms", "outreach")
 EXTRACT = ["extract", "-F", "babel.cfg", "-k", "_l", "-k", "N_", "--no-location", "--sort-output",
            "--omit-header"]
@@ -42,10 +50,39 @@ def fill_source_locale() -> None:
 
 
 def update() -> None:
-    """Extract, merge into every catalog, fill English."""
+    """Extract, merge into every catalog, fill English, write the furigana readings."""
     extract()
     pybabel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "--no-fuzzy-matching", "--ignore-obsolete")
     fill_source_locale()
+    write_readings()
+
+
+def readings(translations: Path = TRANSLATIONS) -> str:
+    """The review text of the furigana: per Japanese locale, each translation containing
+    kanji with readings in brackets. Placeholders read as the number 3, as the page
+    would show a count or a name in their place."""
+    from tsunagi.furigana import LOCALES, Reader, project_dictionary
+
+    reader = Reader(project_dictionary())
+    lines = ["# Furigana as residents see them (script/translate furigana writes this file;",
+             "# correct a reading in translations/ja/furigana.yaml).", ""]
+    for locale in LOCALES:
+        with (translations / locale / "LC_MESSAGES" / "messages.po").open("rb") as f:
+            catalog = read_po(f)
+        lines.append(f"[{locale}]")
+        for message in sorted((m for m in catalog if m.id), key=lambda m: str(m.id)):
+            for text in message.string if isinstance(message.string, tuple) else (message.string,):
+                shown = PLACEHOLDER.sub("3", text or "")
+                segments = reader.segments(shown)
+                if any(reading for _base, reading in segments):
+                    marked = "".join(base if r is None else f"{base}[{r}]" for base, r in segments)
+                    lines.append(marked.replace("\n", "⏎"))
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_readings() -> None:
+    READINGS.write_text(readings(), encoding="utf-8")
 
 
 def compile_catalogs() -> None:
@@ -82,6 +119,9 @@ def problems(translations: Path = TRANSLATIONS) -> list[str]:
         for kind, ids in (("missing", missing), ("empty", empty), ("fuzzy", fuzzy)):
             if ids:
                 found.append(f"{po}: {len(ids)} {kind}, first {ids[0]!r}")
+    current = translations / READINGS.relative_to(TRANSLATIONS)
+    if not current.exists() or current.read_text(encoding="utf-8") != readings(translations):
+        found.append(f"{current} is stale: run script/translate furigana and review the readings")
     return found
 
 
@@ -95,9 +135,10 @@ def check() -> None:
 
 
 def main(argv: list[str]) -> int:
-    commands = {"extract": extract, "update": update, "compile": compile_catalogs, "check": check}
+    commands = {"extract": extract, "update": update, "compile": compile_catalogs,
+                "furigana": write_readings, "check": check}
     if len(argv) != 1 or argv[0] not in commands:
-        print("usage: script/translate extract|update|compile|check", file=sys.stderr)
+        print("usage: script/translate extract|update|compile|furigana|check", file=sys.stderr)
         return 2
     commands[argv[0]]()
     return 0

@@ -10,17 +10,37 @@
   var params = new URLSearchParams(location.search);
   var secret = null; // {token} or {code}: kept in memory only
 
+  // Furigana on a Japanese page (kiosk/ruby.py): "yes", "no", or undefined elsewhere.
+  var furigana = document.documentElement.dataset.furiganaShown;
+
   function $(id) { return document.getElementById(id); }
+
+  // A text from the API, as ruby over the kanji when furigana are on.
+  function fill(element, text, segments) {
+    if (!segments || !furigana) { element.textContent = text; return; }
+    element.textContent = "";
+    segments.forEach(function (segment) {
+      var piece = document.createTextNode(segment.text);
+      if (!segment.reading || furigana !== "yes") { element.appendChild(piece); return; }
+      var ruby = document.createElement("ruby");
+      var open = document.createElement("rp"), rt = document.createElement("rt"), close = document.createElement("rp");
+      open.textContent = "("; rt.textContent = segment.reading; close.textContent = ")";
+      rt.setAttribute("aria-hidden", "true");
+      ruby.append(piece, open, rt, close);
+      element.appendChild(ruby);
+    });
+  }
 
   function show(data) {
     problem.hidden = true;
-    $("status").textContent = data.status_text;
+    var readings = data.furigana || {};
+    fill($("status"), data.status_text, readings.status_text);
     var box = $("provider");
     if (data.provider) {
-      $("provider-name").textContent = data.provider.name;
+      fill($("provider-name"), data.provider.name, readings.provider_name);
       $("provider-phone").textContent = data.provider.phone;
       $("provider-phone").href = "tel:" + data.provider.phone;
-      $("provider-hours").textContent = data.provider.hours;
+      fill($("provider-hours"), data.provider.hours, readings.provider_hours);
       box.hidden = false;
     } else {
       box.hidden = true;
@@ -38,6 +58,7 @@
   function post(path, extra) {
     var body = Object.assign({}, secret, extra || {});
     if (params.get("lang")) body.locale = params.get("lang");
+    if (furigana) body.furigana = true;
     return fetch(path, {
       method: "POST",
       headers: {"Content-Type": "application/json", "Accept": "application/json"},
@@ -75,8 +96,8 @@
 
   var token = location.hash.slice(1);
   if (token) lookup({token: token});
-  // Switching language keeps the token, which lives only in the fragment.
-  Array.prototype.forEach.call(document.querySelectorAll("a.lang-link"), function (link) {
+  // Switching language or furigana keeps the token, which lives only in the fragment.
+  Array.prototype.forEach.call(document.querySelectorAll("a.lang-link, a.furigana-toggle"), function (link) {
     link.addEventListener("click", function () { link.href = link.href.split("#")[0] + location.hash; });
   });
 

@@ -161,14 +161,20 @@
       return voices.find(function (v) { return v.lang.toLowerCase().replace("_", "-") === lang; }) ||
         voices.find(function (v) { return v.lang.toLowerCase().split(/[-_]/)[0] === base; }) || null;
     }
+    // The words as written: furigana readings (rt, and the brackets in rp) are not read twice.
+    function spoken(element) {
+      var copy = element.cloneNode(true);
+      copy.querySelectorAll("rt, rp").forEach(function (node) { node.remove(); });
+      return copy.textContent.trim();
+    }
     function textOf(question) {
       var parts = [];
       var title = question.querySelector("legend, label[for]");
       if (title) {
-        parts.push(title.textContent.trim());
+        parts.push(spoken(title));
       }
       question.querySelectorAll("label.option").forEach(function (option) {
-        parts.push(option.textContent.trim());
+        parts.push(spoken(option));
       });
       return parts.join(". ");
     }
