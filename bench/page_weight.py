@@ -6,7 +6,9 @@ Flask test client on a throwaway SQLite database with the demo municipality, the
 one line per screen and the totals. A screen's weight counts its stylesheets and scripts
 (a cold cache); the journey counts each of them once, since the browser keeps them.
 
-    .venv/bin/python bench/page_weight.py [locale]
+    .venv/bin/python bench/page_weight.py [locale] [furigana]
+
+With `furigana` the journey is walked with furigana shown (?furigana=1; ja and ja@easy).
 """
 from __future__ import annotations
 
@@ -59,19 +61,19 @@ class Journey:
         assert response.status_code == 302, (url, response.status_code, response.get_data(as_text=True)[:500])
         return response.headers["Location"]
 
-    def run(self, locale: str) -> None:
+    def run(self, locale: str, query: str = "") -> None:
         base = f"/k/lib-chuo/{locale}"
         self.get("language picker", "/k/lib-chuo/")
-        html = self.get("welcome", f"{base}/")
-        url = self.post(f"{base}/start", html, {})
+        html = self.get("welcome", f"{base}/{query}")
+        url = self.post(f"{base}/start{query}", html, {})
         while "/q/" in url:
             step = url.split("?")[0].rsplit("/", 1)[1]
             html = self.get(f"step {step}", url)
             url = self.post(url, html, ANSWERS[step])
-        assert url.endswith("/review"), url
+        assert url.split("?")[0].endswith("/review"), url
         self.get("review", url)
-        html = self.get("consent", f"{base}/consent")
-        url = self.post(f"{base}/consent", html, CONSENT)
+        html = self.get("consent", f"{base}/consent{query}")
+        url = self.post(f"{base}/consent{query}", html, CONSENT)
         self.get("receipt", url)
 
     def asset_size(self, url: str) -> int:
@@ -82,21 +84,27 @@ class Journey:
         return size
 
 
-def main(locale: str = "en") -> None:
+def demo_app(tmp: str):
+    """The app on a throwaway SQLite database with the demo municipality, and its engine."""
+    url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+    upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        municipality.apply(session, municipality.load_file(municipality.DEMO_FILE))
+        session.commit()
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32)})
+    app.instance_path = tmp
+    return app, engine
+
+
+def main(locale: str = "en", furigana: str = "") -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        upgrade(url)
-        engine = make_engine(url)
-        with Session(engine) as session:
-            municipality.apply(session, municipality.load_file(municipality.DEMO_FILE))
-            session.commit()
-        app = create_app({"DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32)})
-        app.instance_path = tmp
+        app, engine = demo_app(tmp)
         journey = Journey(app.test_client())
-        journey.run(locale)
+        journey.run(locale, "?furigana=1" if furigana == "furigana" else "")
         assets = {u: journey.asset_size(u) for _, _, urls in journey.screens for u in urls}
 
-        print(f"kiosk journey in {locale!r}, gzip -6 (HTML + CSS + JS; cold cache per screen)")
+        print(f"kiosk journey in {locale!r}{' with furigana' if furigana else ''}, gzip -6 (HTML + CSS + JS; cold cache per screen)")
         print(f"{'screen':<22}{'HTML':>9}{'CSS+JS':>9}{'screen':>9}")
         journey_total = sum(assets.values())
         first = None
@@ -115,4 +123,4 @@ def main(locale: str = "en") -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:2])
+    main(*sys.argv[1:3])

@@ -53,3 +53,16 @@ def test_a_stale_template_fails(catalogs):
 def test_a_broken_format_fails(catalogs):
     edit(catalogs, "es", lambda c: setattr(c.get("Step %(n)s of %(t)s"), "string", "Paso %(n)d"))
     assert any("es" in p for p in problems(catalogs))
+
+
+def test_a_japanese_text_changed_without_reviewing_its_readings_fails(catalogs):
+    edit(catalogs, "ja", lambda c: setattr(c.get("Next"), "string", "次の質問へ"))
+    assert any("furigana-readings.txt is stale" in p for p in problems(catalogs))
+
+
+def test_a_readings_file_that_says_something_else_fails(catalogs):
+    review = catalogs / "ja" / "furigana-readings.txt"
+    text = review.read_text(encoding="utf-8")
+    assert "受付票[うけつけひょう]" in text
+    review.write_text(text.replace("受付票[うけつけひょう]", "受[じゅ]付票[ふひょう]"), encoding="utf-8")
+    assert any("furigana-readings.txt is stale" in p for p in problems(catalogs))
