@@ -260,3 +260,14 @@ def test_easy_japanese_shows_the_japanese_names_of_offices():
     name = {"ja": "北部地域包括支援センター", "en": "North Community General Support Center"}
     assert localized(name, "ja@easy") == "北部地域包括支援センター"
     assert localized(name, "pt_BR") == "North Community General Support Center"
+
+
+def test_municipal_it_can_review_the_readings_of_its_names(runner):
+    result = runner.invoke(args=["municipality", "furigana", "municipalities/demo.yaml"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "つなぎ市[し]" in lines
+    # The file's own reading (市立: しりつ) wins over the analyzer's し・りつ.
+    assert "つなぎ市立[しりつ]中央[ちゅうおう]図書館[としょかん]" in lines
+    assert "北部[ほくぶ]地域[ちいき]包括[ほうかつ]支援[しえん]センター" in lines
+    assert "平日[へいじつ] 8:30–17:15" in lines

@@ -43,6 +43,23 @@ def municipality_check(path: str) -> None:
                f"{len(spec.providers)} providers)")
 
 
+@municipality_cli.command("furigana")
+@click.argument("path", type=click.Path(dir_okay=False))
+def municipality_furigana(path: str) -> None:
+    """Print the Japanese names in PATH with the readings residents will see (漢字[かんじ]);
+    correct a wrong one under `furigana:` in the file."""
+    from tsunagi.furigana import Reader, project_dictionary
+
+    spec = _load(path)
+    reader = Reader({**project_dictionary(), **spec.furigana})
+    texts = [spec.name.ja] + [item.name.ja for section in (spec.districts, spec.locations, spec.providers)
+                              for item in section]
+    texts += [p.hours.ja for p in spec.providers]
+    for text in dict.fromkeys(t for t in texts if t):
+        click.echo("".join(base if reading is None else f"{base}[{reading}]"
+                           for base, reading in reader.segments(text)))
+
+
 @municipality_cli.command("load")
 @click.argument("path", type=click.Path(dir_okay=False), required=False)
 @click.option("--demo", is_flag=True, help="Load the shipped demo municipality.")
