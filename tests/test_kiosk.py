@@ -120,3 +120,20 @@ def test_switching_language_keeps_the_answers(client, demo):
     assert "Who is this consultation about?" in back_in_english.text
     assert re.search(r'value="family"[^>]*checked|checked[^>]*value="family"', back_in_english.text)
     assert re.search(r'value="40_64"[^>]*checked|checked[^>]*value="40_64"', back_in_english.text)
+
+
+def test_an_error_on_a_kiosk_page_keeps_the_quick_exit_and_idle_reset(client, session, demo):
+    journey = Journey(client, locale="vi")
+    journey.start()
+    missing = client.get("/k/lib-chuo/vi/q/no-such-step")
+    assert missing.status_code == 404
+    html = missing.text
+    assert 'id="quit"' in html and 'action="/k/lib-chuo/vi/finish"' in html
+    assert 'id="idle-warning"' in html and "kiosk.js" in html
+    assert 'href="/k/lib-chuo/vi/"' in html and '<html lang="vi"' in html
+    # The quick exit from the error page ends the draft like anywhere else.
+    finish = client.post("/k/lib-chuo/vi/finish", data={"csrf_token": csrf_token(html)})
+    assert finish.status_code == 302 and "storage" in finish.headers["Clear-Site-Data"]
+    assert session.scalar(select(func.count()).select_from(KioskDraft)) == 0
+    # Elsewhere the plain error page.
+    assert 'id="quit"' not in client.get("/no-such-page").text

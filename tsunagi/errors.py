@@ -2,7 +2,7 @@
 elsewhere. A locked database answers 503 with Retry-After, never 500."""
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -40,6 +40,19 @@ def problem(status: int, detail: str | None = None, **extra) -> Response:
     return response
 
 
+def _error_page(status: int, message: str) -> str:
+    """The error page; on a kiosk it keeps the kiosk's quick exit and idle reset."""
+    kiosk = g.get("kiosk")
+    if request.blueprint == "kiosk" and kiosk is not None:
+        from tsunagi.locales import LOCALES
+
+        locale = (request.view_args or {}).get("locale")
+        extra = {"locale": locale} if locale in LOCALES else {}
+        return render_template("kiosk/error.html", status=status, message=message, loc=kiosk,
+                               in_progress=True, **extra)
+    return render_template("error.html", status=status, message=message)
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -49,9 +62,7 @@ def init_app(app: Flask) -> None:
         if wants_json():
             response = problem(status)
         else:
-            response = app.make_response(
-                (render_template("error.html", status=status, message=_titles().get(status, exc.name)), status)
-            )
+            response = app.make_response((_error_page(status, _titles().get(status, exc.name)), status))
         for header in ("Retry-After", "Allow"):
             if exc.get_response().headers.get(header):
                 response.headers[header] = exc.get_response().headers[header]
