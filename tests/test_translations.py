@@ -66,3 +66,19 @@ def test_a_readings_file_that_says_something_else_fails(catalogs):
     assert "受付票[うけつけひょう]" in text
     review.write_text(text.replace("受付票[うけつけひょう]", "受[じゅ]付票[ふひょう]"), encoding="utf-8")
     assert any("furigana-readings.txt is stale" in p for p in problems(catalogs))
+
+
+def test_a_translation_that_does_not_use_the_glossary_term_fails(catalogs):
+    edit(catalogs, "ja", lambda c: setattr(c.get("multi-agency team"), "string", "関係機関のチーム"))
+    found = problems(catalogs)
+    assert any("'multi-agency team'" in p and "多機関協働" in p and "/ja" in p for p in found), found
+
+
+def test_a_glossary_term_without_a_rendering_for_a_locale_fails(catalogs):
+    import yaml
+
+    path = catalogs / "glossary.yaml"
+    terms = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del terms["welfare office"]["ko"]
+    path.write_text(yaml.safe_dump(terms, allow_unicode=True), encoding="utf-8")
+    assert any("'welfare office' has no rendering for ko" in p for p in problems(catalogs))

@@ -4,6 +4,9 @@
 One extraction covers Python, templates and form specs (babel.cfg). msgids are English, so
 the `en` catalog's entries are the msgids themselves; `update` fills them in.
 
+`translations/glossary.yaml` holds the welfare terms as municipalities use them in each
+language; `check` fails when a translation of a text using a term does not use its rendering.
+
 `furigana` writes `translations/ja/furigana-readings.txt`: every Japanese and やさしい日本語
 text with the readings residents will see (漢字[かんじ]), for a reviewer to read and for git
 to show when a reading changes. `check` fails when that file is not current.
@@ -22,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
 POT = TRANSLATIONS / "messages.pot"
 READINGS = TRANSLATIONS / "ja" / "furigana-readings.txt"
+GLOSSARY = "glossary.yaml"
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 SOURCES = ("tsunagi", "kiosk", "inbox", "api", "forms", "outreach")
 EXTRACT = ["extract", "-F", "babel.cfg", "-k", "_l", "-k", "N_", "--no-location", "--sort-output",
@@ -122,6 +126,42 @@ def problems(translations: Path = TRANSLATIONS) -> list[str]:
     current = translations / READINGS.relative_to(TRANSLATIONS)
     if not current.exists() or current.read_text(encoding="utf-8") != readings(translations):
         found.append(f"{current} is stale: run script/translate furigana and review the readings")
+    return found + glossary_problems(translations)
+
+
+def glossary_problems(translations: Path = TRANSLATIONS) -> list[str]:
+    """A term's rendering missing from a translation whose English uses the term, or a term
+    without a rendering for some shipped locale."""
+    import unicodedata
+
+    import yaml
+
+    from tsunagi.locales import LOCALES
+
+    def fold(text: str) -> str:
+        return unicodedata.normalize("NFC", text).casefold()
+
+    path = translations / GLOSSARY
+    terms = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    found: list[str] = []
+    catalogs = {}
+    for locale in LOCALES:
+        if locale != "en":
+            with (translations / locale / "LC_MESSAGES" / "messages.po").open("rb") as f:
+                catalogs[locale] = read_po(f)
+    for term, renderings in terms.items():
+        missing = sorted(set(catalogs) - set(renderings or {}))
+        if missing:
+            found.append(f"{path}: {term!r} has no rendering for {', '.join(missing)}")
+        for locale, rendering in (renderings or {}).items():
+            if locale not in catalogs:
+                found.append(f"{path}: {term!r} names {locale!r}, which is not shipped")
+                continue
+            for message in catalogs[locale]:
+                if message.id and fold(term) in fold(str(message.id)) and message.string \
+                        and fold(str(rendering)) not in fold(str(message.string)):
+                    found.append(f"{translations / locale}: {str(message.id)[:60]!r} does not use "
+                                 f"{rendering!r} for {term!r} ({path.name})")
     return found
 
 
