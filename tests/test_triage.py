@@ -181,3 +181,12 @@ def test_arbitrary_input_is_rejected_cleanly_or_accepted(raw):
         validate_answers(raw, ["kita"])
     except InvalidAnswers as exc:
         assert exc.errors
+
+
+def test_a_municipality_reason_in_easy_japanese_is_its_japanese_text():
+    from tsunagi.triage import render_reason
+
+    custom = {"near_station": {"ja": "駅の近くの窓口", "en": "The office near the station"}}
+    reason = {"code": "near_station", "params": {}}
+    assert render_reason(reason, str, "ja@easy", custom) == "駅の近くの窓口"
+    assert render_reason(reason, str, "pt_BR", custom) == "The office near the station"

@@ -270,7 +270,7 @@ def render_reason(reason: Reason | Mapping[str, Any], gettext: Callable[[str], s
         own = (custom or {}).get(code)
         if not own:
             return code
-        return own.get(locale) or own.get(locale.split("_")[0]) or own.get("en") or own["ja"]
+        return own.get(locale) or own.get(locale.split("_")[0].split("@")[0]) or own.get("en") or own["ja"]
     if "service" in params:
         params["service"] = gettext(SERVICES.get(params["service"], params["service"]))
     translated = gettext(text)
