@@ -197,6 +197,9 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
                                "questions": {"type": "array", "items": question}}}},
             "consent": {"type": "object", "required": ["id", "version", "text"], "properties": {
                 "id": {"type": "string"}, "version": {"type": "string"}, "text": {"type": "string"}}},
+            "readings": {"type": "object", "additionalProperties": segments,
+                         "description": "ja and ja@easy only: each title, label, choice and consent "
+                                        "paragraph with kanji, as segments with their furigana"},
         },
     }
     intake_request = {

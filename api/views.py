@@ -10,9 +10,10 @@ from api.openapi import document
 from forms.spec import load_consent, load_form
 from tsunagi import municipality
 from tsunagi.consent import render_text
-from tsunagi.context import explain
+from tsunagi.context import explain, furigana_reader
 from tsunagi.errors import problem
 from tsunagi.extensions import db
+from tsunagi.furigana import LOCALES as FURIGANA_LOCALES
 from tsunagi.i18n import LOCALES, gettext_in
 from tsunagi.models import District, Location, Provider
 from tsunagi.triage import InvalidAnswers
@@ -55,7 +56,7 @@ def form_spec(form_id: str):
     translate = gettext_in(locale)
     paragraphs, digest = render_text(consent_spec.paragraphs, translate)
     districts = db.session.scalars(select(District).order_by(District.position))
-    return jsonify({
+    body = {
         "id": spec.id, "version": spec.version, "locale": locale,
         "steps": [{
             "id": step.id, "title": translate(step.title), "show_if": step.show_if,
@@ -71,7 +72,27 @@ def form_spec(form_id: str):
             } for q in step.questions],
         } for step in spec.steps],
         "consent": {"id": consent_spec.id, "version": digest, "text": "\n\n".join(paragraphs)},
-    })
+    }
+    if locale in FURIGANA_LOCALES:
+        body["readings"] = _readings(body)
+    return jsonify(body)
+
+
+def _readings(body: dict) -> dict[str, list[dict[str, str]]]:
+    """Furigana for every text of a Japanese form spec that has kanji (the outreach app
+    shows them when the resident reads the screen)."""
+    reader = furigana_reader()
+    texts = [step["title"] for step in body["steps"]]
+    for step in body["steps"]:
+        for q in step["questions"]:
+            texts += [q["label"]] + [c["label"] for c in q["choices"]]
+    texts += body["consent"]["text"].split("\n\n")
+    out = {}
+    for text in dict.fromkeys(texts):
+        segments = reader.segments(text)
+        if any(reading for _base, reading in segments):
+            out[text] = [{"text": b} if r is None else {"text": b, "reading": r} for b, r in segments]
+    return out
 
 
 @bp.get("/v1/locations")

@@ -18,9 +18,14 @@ NOT_CARRIED = {"kiosk.choose_language", "kiosk.finish", "kiosk.home", "kiosk.sta
 
 
 def shown() -> bool | None:
-    """Whether this page shows furigana; None when its language has none."""
+    """Whether this page shows furigana; None when its language has none. The outreach
+    app's shell starts with its language's default and toggles them in the page."""
     locale = str(get_locale())
-    if request.blueprint != "kiosk" or locale not in furigana.LOCALES:
+    if locale not in furigana.LOCALES:
+        return None
+    if request.endpoint == "outreach.shell":
+        return furigana.LOCALES[locale]
+    if request.blueprint != "kiosk":
         return None
     asked = request.args.get("furigana")
     return asked == "1" if asked in ("0", "1") else furigana.LOCALES[locale]
@@ -60,6 +65,15 @@ def annotate(response: Response) -> Response:
     else:
         return response
     response.set_data(page)
+    return response
+
+
+def annotate_shell(response: Response) -> Response:
+    """after_request of the outreach app: its Japanese shell always carries the readings;
+    the page shows or hides them (outreach.js), so a toggle loses no answer in memory."""
+    if request.endpoint != "outreach.shell" or shown() is None or response.mimetype != "text/html":
+        return response
+    response.set_data(furigana.annotate_html(response.get_data(as_text=True), furigana_reader()))
     return response
 
 

@@ -7,3 +7,7 @@ bp = Blueprint("outreach", __name__, template_folder="templates", static_folder=
                static_url_path="/static")
 
 from outreach import views  # noqa: E402,F401
+
+from kiosk import ruby  # noqa: E402
+
+bp.after_request(ruby.annotate_shell)

@@ -271,3 +271,27 @@ def test_municipal_it_can_review_the_readings_of_its_names(runner):
     assert "つなぎ市立[しりつ]中央[ちゅうおう]図書館[としょかん]" in lines
     assert "北部[ほくぶ]地域[ちいき]包括[ほうかつ]支援[しえん]センター" in lines
     assert "平日[へいじつ] 8:30–17:15" in lines
+
+
+def test_japanese_form_spec_carries_the_readings_of_its_texts(client, demo):
+    spec = client.get("/api/v1/forms/intake-default?locale=ja").json
+    title = spec["steps"][0]["title"]
+    assert spec["readings"][title][0] == {"text": "相談", "reading": "そうだん"}
+    assert "".join(s["text"] for s in spec["readings"][title]) == title
+    paragraph = spec["consent"]["text"].split("\n\n")[0]
+    assert paragraph in spec["readings"]
+    easy = client.get("/api/v1/forms/intake-default?locale=ja@easy").json
+    assert any({"text": "相談", "reading": "そうだん"} in segments for segments in easy["readings"].values())
+    assert "readings" not in client.get("/api/v1/forms/intake-default?locale=en").json
+
+
+@pytest.mark.parametrize("locale, shown", [("ja", "no"), ("ja@easy", "yes")])
+def test_the_japanese_outreach_shell_carries_readings_and_a_toggle(client, demo, locale, shown):
+    html = client.get(f"/outreach/{locale}/").text
+    assert f'data-furigana-shown="{shown}"' in html and 'id="furigana-toggle"' in html
+    assert '<rt aria-hidden="true">' in html and bare_kanji(html) == []
+
+
+def test_other_outreach_shells_have_neither(client, demo):
+    html = client.get("/outreach/ko/").text
+    assert "furigana" not in html and "<ruby>" not in html

@@ -261,8 +261,7 @@ def without_authored(text: str) -> str:
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
         "track", "wbr"}
-PLAIN = {"title", "script", "style", "textarea", "option", "select", "ruby", "rt", "rp", "svg",
-         "template", "head"}
+PLAIN = {"title", "script", "style", "textarea", "option", "select", "ruby", "rt", "rp", "svg", "head"}
 
 
 # Chromium names a button from its content with spaces around each ruby ("次 へ"), which a

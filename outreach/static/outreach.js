@@ -16,6 +16,37 @@
 
   function $(id) { return document.getElementById(id); }
 
+  // A text of the form spec, with ruby over its kanji when the spec has its readings
+  // (Japanese); whether they show is the page's furigana setting (see the toggle below).
+  function fill(element, text) {
+    var segments = spec && spec.readings && spec.readings[text];
+    if (!segments) { element.textContent = text; return; }
+    element.textContent = "";
+    segments.forEach(function (segment) {
+      var piece = document.createTextNode(segment.text);
+      if (!segment.reading) { element.appendChild(piece); return; }
+      var ruby = document.createElement("ruby");
+      var open = document.createElement("rp"), rt = document.createElement("rt"), close = document.createElement("rp");
+      open.textContent = "("; rt.textContent = segment.reading; close.textContent = ")";
+      rt.setAttribute("aria-hidden", "true");
+      ruby.append(piece, open, rt, close);
+      element.appendChild(ruby);
+    });
+  }
+
+  // Furigana on or off, in the page only: a reload would lose the answers held in memory.
+  var furiganaToggle = $("furigana-toggle");
+  function showFurigana(on) {
+    document.documentElement.dataset.furiganaShown = on ? "yes" : "no";
+    furiganaToggle.textContent = on ? furiganaToggle.dataset.hide : furiganaToggle.dataset.show;
+    furiganaToggle.setAttribute("aria-pressed", on ? "true" : "false");
+  }
+  if (furiganaToggle) {
+    furiganaToggle.addEventListener("click", function () {
+      showFurigana(document.documentElement.dataset.furiganaShown !== "yes");
+    });
+  }
+
   function format(text, values) {
     return text.replace(/%\((\w+)\)[sd]/g, function (_m, name) { return values[name]; });
   }
@@ -265,7 +296,7 @@
     fieldset.className = "question";
     fieldset.id = "q-" + q.id;
     var legend = document.createElement("legend");
-    legend.textContent = q.label;
+    fill(legend, q.label);
     fieldset.appendChild(legend);
     fieldset.appendChild(errorLine(q.id));
     var list = document.createElement("ul");
@@ -281,7 +312,7 @@
       input.value = c.value;
       input.checked = multiple ? (current || []).indexOf(c.value) !== -1 : current === c.value;
       var span = document.createElement("span");
-      span.textContent = c.label;
+      fill(span, c.label);
       label.appendChild(input);
       label.appendChild(document.createTextNode(" "));
       label.appendChild(span);
@@ -306,7 +337,7 @@
     div.id = "q-" + q.id;
     var label = document.createElement("label");
     label.htmlFor = q.id;
-    label.textContent = q.label;
+    fill(label, q.label);
     div.appendChild(label);
     div.appendChild(errorLine(q.id));
     var input = document.createElement(q.multiline ? "textarea" : "input");
@@ -329,7 +360,7 @@
     $("step-progress").textContent = (draft.stepIndex + 1) + " / " + steps.length;
     $("step-progress").setAttribute("aria-label",
       format(messages.stepOf, {n: draft.stepIndex + 1, t: steps.length}));
-    $("step-title").textContent = step.title;
+    fill($("step-title"), step.title);
     $("step-error").hidden = true;
     var box = $("step-questions");
     box.textContent = "";
@@ -440,7 +471,7 @@
     box.textContent = "";
     spec.consent.text.split("\n\n").forEach(function (paragraph) {
       var p = document.createElement("p");
-      p.textContent = paragraph;
+      fill(p, paragraph);
       box.appendChild(p);
     });
     $("consent-form").reset();

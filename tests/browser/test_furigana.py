@@ -109,3 +109,32 @@ def test_easy_japanese_reads_with_furigana_through_to_the_follow_up_page(live_se
     assert page.locator("rt").count() == 0
     assert "（そうだん）" not in page.locator("#status").inner_text()
     context.close()
+
+
+def test_outreach_app_in_japanese_toggles_furigana_without_losing_answers(live_server, browser):
+    """A resident reading the worker's phone: the toggle shows the readings over the
+    questions the app builds from the form spec, in the page, keeping what was chosen."""
+    from tests.browser.test_pwa import sign_in
+
+    context = browser.new_context(locale="ja-JP", service_workers="block")
+    page = context.new_page()
+    sign_in(page, live_server, "ja")
+    page.locator("#new-intake").click()
+    page.locator("#intake").wait_for(state="visible")
+    page.locator("#intake input[name=subject][value=self]").check()
+    legend = page.locator("#step-questions legend").nth(1)
+    readings = legend.locator("rt")
+    assert readings.count() == 2 and [r.is_visible() for r in readings.all()] == [False, False]
+    toggle = page.get_by_role("button", name="ふりがなをつける")
+    assert toggle.get_attribute("aria-pressed") == "false"
+    toggle.click()
+    assert [r.is_visible() for r in readings.all()] == [True, True]
+    assert readings.all_inner_texts() == ["ひと", "なんさい"]
+    assert above(page, "#step-questions")
+    assert page.locator("#step-title rt").count() > 0
+    assert page.locator("#intake input[name=subject][value=self]").is_checked()
+    assert violations(page) == []
+    page.get_by_role("button", name="ふりがなをけす").click()
+    assert [r.is_visible() for r in readings.all()] == [False, False]
+    assert page.get_by_role("button", name="ふりがなをつける").get_attribute("aria-pressed") == "false"
+    context.close()
