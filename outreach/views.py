@@ -19,6 +19,9 @@ from tsunagi.i18n import LOCALES
 
 FORM_ID = "intake-default"
 STATIC = Path(__file__).resolve().parent / "static"
+# The kiosk's files the app uses too (its stylesheet, the furigana drawing).
+KIOSK_STATIC = Path(__file__).resolve().parent.parent / "kiosk" / "static"
+FROM_KIOSK = ("kiosk.css", "ruby.js")
 ICON_SIZES = (192, 512)
 
 
@@ -32,9 +35,9 @@ def _assets_version() -> str:
     """Changes whenever a static file of the app changes, so the service worker (whose
     script embeds it) is updated and caches a fresh shell."""
     digest = hashlib.sha256()
-    for path in sorted(STATIC.rglob("*")):
-        if path.is_file():
-            digest.update(path.name.encode() + path.read_bytes())
+    files = [p for p in sorted(STATIC.rglob("*")) if p.is_file()] + [KIOSK_STATIC / name for name in FROM_KIOSK]
+    for path in files:
+        digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -98,7 +101,7 @@ def service_worker():
     precache = [url_for("outreach.shell", locale=code) for code in LOCALES]
     precache += [url_for("outreach.manifest", locale=code) for code in LOCALES]
     precache += [url_for("outreach.static", filename=name) for name in static]
-    precache += [url_for("kiosk.static", filename="kiosk.css")]
+    precache += [url_for("kiosk.static", filename=name) for name in FROM_KIOSK]
     precache += [url_for("api.form_spec", form_id=FORM_ID, locale=code) for code in LOCALES]
     body = render_template("outreach/sw.js", version=_version(), precache=precache,
                            locales=list(LOCALES), scope=url_for("outreach.start"),

@@ -115,7 +115,11 @@ def _merge(segments: list[Segment]) -> list[Segment]:
     return out
 
 
-def _check_entries(entries: object, source: str) -> dict[str, str]:
+def check_dictionary(entries: object, source: str) -> dict[str, str]:
+    """The entries {word: reading} with readings in hiragana.
+
+    :raise FuriganaError: an entry without kanji, or a reading that is not kana or does
+        not fit the word."""
     if entries is None:
         return {}
     if not isinstance(entries, dict):
@@ -132,17 +136,12 @@ def _check_entries(entries: object, source: str) -> dict[str, str]:
     return out
 
 
-def check_dictionary(entries: object, source: str) -> dict[str, str]:
-    """:raise FuriganaError: an entry without kanji, or a reading that is not kana."""
-    return _check_entries(entries, source)
-
-
 @lru_cache(maxsize=1)
 def project_dictionary() -> dict[str, str]:
     """The project's reading dictionary: corrections to the analyzer for the words the
     product's own texts use."""
     data = yaml.safe_load(DICTIONARY.read_text(encoding="utf-8")) or {}
-    return _check_entries(data.get("words"), str(DICTIONARY))
+    return check_dictionary(data.get("words"), str(DICTIONARY))
 
 
 class _Analyzer(threading.local):

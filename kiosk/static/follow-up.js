@@ -15,20 +15,9 @@
 
   function $(id) { return document.getElementById(id); }
 
-  // A text from the API, as ruby over the kanji when furigana are on.
+  // A text from the API, as ruby over the kanji when furigana are on (ruby.js).
   function fill(element, text, segments) {
-    if (!segments || !furigana) { element.textContent = text; return; }
-    element.textContent = "";
-    segments.forEach(function (segment) {
-      var piece = document.createTextNode(segment.text);
-      if (!segment.reading || furigana !== "yes") { element.appendChild(piece); return; }
-      var ruby = document.createElement("ruby");
-      var open = document.createElement("rp"), rt = document.createElement("rt"), close = document.createElement("rp");
-      open.textContent = "("; rt.textContent = segment.reading; close.textContent = ")";
-      rt.setAttribute("aria-hidden", "true");
-      ruby.append(piece, open, rt, close);
-      element.appendChild(ruby);
-    });
+    window.TsunagiRuby.fill(element, text, furigana ? segments : null, furigana === "yes");
   }
 
   function show(data) {

@@ -17,21 +17,9 @@
   function $(id) { return document.getElementById(id); }
 
   // A text of the form spec, with ruby over its kanji when the spec has its readings
-  // (Japanese); whether they show is the page's furigana setting (see the toggle below).
+  // (Japanese; ruby.js); whether they show is the page's furigana setting (the toggle below).
   function fill(element, text) {
-    var segments = spec && spec.readings && spec.readings[text];
-    if (!segments) { element.textContent = text; return; }
-    element.textContent = "";
-    segments.forEach(function (segment) {
-      var piece = document.createTextNode(segment.text);
-      if (!segment.reading) { element.appendChild(piece); return; }
-      var ruby = document.createElement("ruby");
-      var open = document.createElement("rp"), rt = document.createElement("rt"), close = document.createElement("rp");
-      open.textContent = "("; rt.textContent = segment.reading; close.textContent = ")";
-      rt.setAttribute("aria-hidden", "true");
-      ruby.append(piece, open, rt, close);
-      element.appendChild(ruby);
-    });
+    window.TsunagiRuby.fill(element, text, spec && spec.readings && spec.readings[text], true);
   }
 
   // Furigana on or off, in the page only: a reload would lose the answers held in memory.
