@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify
 
 from api import bp
 from api.common import bearer_token, bearer_user, json_body

@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.kiosk_helpers import Journey, csrf_token
+from tests.kiosk_helpers import csrf_token
 from tsunagi import furigana
 from tsunagi.furigana import FuriganaError, Reader, align, check_dictionary, project_dictionary
 
@@ -163,7 +163,6 @@ def bare_kanji(html: str) -> list[str]:
 def test_every_kanji_on_the_japanese_journey_has_a_reading(client, demo):
     """The whole kiosk journey in Japanese with furigana on: the toggle follows the
     resident from page to page and no kanji a resident reads is left without a reading."""
-    journey = Journey(client, locale="ja")
     welcome = client.get("/k/lib-chuo/ja/?furigana=1")
     assert welcome.status_code == 200 and "<rt aria-hidden=\"true\">" in welcome.text
     start = client.post("/k/lib-chuo/ja/start?furigana=1", data={"csrf_token": csrf_token(welcome.text)})
