@@ -1,10 +1,37 @@
 """JSON API for machines: the outreach PWA, provider systems, municipal staff's tools."""
 from flask import Blueprint
 
-from tsunagi.extensions import csrf
+from tsunagi.domain import access, idempotency, lifecycle, session_tokens
+from tsunagi.domain.consent import ConsentRequired, InvalidConsent
+from tsunagi.domain.triage.answers import InvalidAnswers
+from tsunagi.web.errors import problem, register_problems
+from tsunagi.web.extensions import csrf
 
 bp = Blueprint("api", __name__)
 # Bearer tokens or no credentials at all: no cookies, so no CSRF to guard against.
 csrf.exempt(bp)
+
+# How a refused lifecycle action is answered, by its one-word reason.
+TRANSITION_STATUS = {"invalid_transition": 409, "forbidden": 403, "contact_attempts_required": 409}
+
+
+def _in_flight(_exc):
+    response = problem(409, "the first request with this Idempotency-Key is still being processed",
+                       code="idempotency_in_flight")
+    response.headers["Retry-After"] = "1"
+    return response
+
+
+register_problems(bp, {
+    InvalidAnswers: lambda exc: problem(422, "invalid answers", errors=exc.errors),
+    InvalidConsent: lambda exc: problem(422, str(exc), errors={"consent": str(exc)}),
+    ConsentRequired: lambda exc: problem(403, str(exc), code="consent_required"),
+    lifecycle.TransitionRefused: lambda exc: problem(TRANSITION_STATUS.get(exc.code, 422), str(exc), code=exc.code),
+    access.NoSuchIntake: lambda _exc: problem(404, "no such intake"),
+    idempotency.Mismatch: lambda _exc: problem(422, "this Idempotency-Key was used with a different request",
+                                               code="idempotency_mismatch"),
+    idempotency.InFlight: _in_flight,
+    session_tokens.NotAllowed: lambda _exc: problem(403, "this account does not use the outreach app", code="role"),
+})
 
 from api import follow_up, intakes, provider, tokens, views  # noqa: E402,F401

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import abort, request
 
-from tsunagi import accounts, session_tokens
-from tsunagi.errors import problem
-from tsunagi.extensions import db
+from tsunagi.domain import accounts, session_tokens
+from tsunagi.web.errors import problem
+from tsunagi.web.extensions import db
 
 
 def _has_nul(value) -> bool:

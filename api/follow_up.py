@@ -8,15 +8,14 @@ from flask_babel import force_locale, gettext
 
 from api import bp
 from api.common import json_body
-from tsunagi import follow_up, municipality
-from tsunagi.context import furigana_reader
-from tsunagi.consent import may_share, withdraw
-from tsunagi.errors import problem
-from tsunagi.extensions import db, limiter
-from tsunagi.furigana import LOCALES as FURIGANA_LOCALES
-from tsunagi.i18n import LOCALES
-from tsunagi.models import AuditEvent, Intake, Provider, ResidentMessage
-from tsunagi.status import STATUS_TEXTS
+from tsunagi.domain import follow_up, municipality
+from tsunagi.domain.consent import may_share, withdraw
+from tsunagi.domain.models import AuditEvent, Intake, Provider, ResidentMessage
+from tsunagi.domain.vocabulary import FURIGANA_LOCALES, LOCALES, STATUS_TEXTS
+from tsunagi.web.context import furigana_reader
+from tsunagi.web.errors import problem
+from tsunagi.web.extensions import db, limiter
+
 
 def _failed(response) -> bool:
     return response.status_code >= 400

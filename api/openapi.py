@@ -9,16 +9,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from tsunagi.consent import CONTACT_METHODS, MODES
-from tsunagi.lifecycle import NEEDS_REASON, OUTCOMES, STATUSES, TRANSITIONS
-from tsunagi.locales import LOCALES
-from tsunagi.services import SERVICES
-from tsunagi.triage import AGE_BANDS, CONCERNS, DANGER, HOUSEHOLD, SUBJECTS, YES_NO
+from tsunagi.domain.idempotency import KEY_PATTERN as IDEMPOTENCY_KEY_PATTERN
+from tsunagi.domain.triage.answers import KEYS, MULTI, REQUIRED, SINGLE
+from tsunagi.domain.vocabulary import (
+    CHANNELS,
+    CONSENT_MODES,
+    CONTACT_METHODS,
+    EMAIL_PATTERN,
+    IDENTIFYING,
+    LOCALES,
+    LOCATION_KINDS,
+    NEEDS_REASON,
+    OUTCOMES,
+    PHONE_PATTERN,
+    PRIORITIES,
+    SERVICES,
+    STATUSES,
+    TRANSITIONS,
+)
 
-# The Idempotency-Key: visible ASCII (a UUID or similar), so that proxies pass it unchanged.
-IDEMPOTENCY_KEY_PATTERN = "^[!-~]{16,255}$"
-PHONE_PATTERN = r"^\+?[0-9][0-9\- ()]{5,25}$"
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 # A text with something other than white space in it.
 NOT_BLANK = r"\S"
 
@@ -69,14 +78,10 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
         "type": "object",
         "description": "Canonical answers (DOMAIN.md). `pregnant` defaults to no.",
         "additionalProperties": False,
-        "required": ["subject", "age_band", "danger_now"],
+        "required": list(REQUIRED),
         "properties": {
-            "subject": {"enum": list(SUBJECTS)},
-            "age_band": {"enum": list(AGE_BANDS)},
-            "pregnant": {"enum": list(YES_NO)},
-            "concerns": {"type": "array", "items": {"enum": list(CONCERNS)}},
-            "household": {"type": "array", "items": {"enum": list(HOUSEHOLD)}},
-            "danger_now": {"enum": list(DANGER)},
+            **{key: {"enum": list(choices)} for key, choices in SINGLE.items()},
+            **{key: {"type": "array", "items": {"enum": list(choices)}} for key, choices in MULTI.items()},
             "area": _ref("Area"),
         },
     }
@@ -89,7 +94,7 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
         "required": ["service", "priority", "domains", "signals", "rule", "rules_version", "provider", "reasons"],
         "properties": {
             "service": {"enum": list(SERVICES)},
-            "priority": {"enum": ["urgent", "normal"]},
+            "priority": {"enum": list(PRIORITIES)},
             "domains": {"type": "array", "items": {"type": "string"}},
             "signals": {"type": "array", "items": {"type": "string"}},
             "rule": {"type": "string"},
@@ -115,7 +120,7 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
                     "multi_agency_meeting": {"type": "boolean"},
                     "contact_methods": {"type": "array", "maxItems": 5, "items": {"enum": list(CONTACT_METHODS)}},
                 }},
-            "mode": {"enum": list(MODES), "description": "verbal and proxy are witnessed by the submitting worker"},
+            "mode": {"enum": list(CONSENT_MODES), "description": "verbal and proxy are witnessed by the submitting worker"},
             "relationship": _nullable({"type": "string", "maxLength": 64}),
             "witness": _nullable(short),
             "contact_time": _nullable(short),
@@ -186,7 +191,8 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
     }
     form_spec = {
         "type": "object",
-        "required": ["id", "version", "locale", "steps", "consent"],
+        "required": ["id", "version", "locale", "steps", "consent", "answer_keys", "contact_keys", "patterns",
+                     "urgency"],
         "properties": {
             "id": {"type": "string"}, "version": {"type": "integer"}, "locale": {"enum": list(LOCALES)},
             "steps": {"type": "array", "items": {
@@ -197,6 +203,20 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
                                "questions": {"type": "array", "items": question}}}},
             "consent": {"type": "object", "required": ["id", "version", "text"], "properties": {
                 "id": {"type": "string"}, "version": {"type": "string"}, "text": {"type": "string"}}},
+            "answer_keys": {"type": "array", "items": {"enum": list(KEYS)},
+                            "description": "The questions whose answers go in `answers` of POST /api/v1/intakes"},
+            "contact_keys": {"type": "array", "items": {"enum": list(IDENTIFYING)},
+                             "description": "The questions whose answers go in `contact`"},
+            "patterns": {"type": "object", "required": ["phone", "email"],
+                         "properties": {"phone": {"type": "string"}, "email": {"type": "string"}},
+                         "description": "Regular expressions a phone number and an email address must match"},
+            "urgency": {
+                "type": "object", "required": ["domains", "signals", "urgent"],
+                "description": "The triage policy's conditions for urgency as data (the rules file's "
+                               "condition language): evaluate them on the answers so far to show the "
+                               "emergency numbers at once, exactly as the server decides",
+                "properties": {"domains": {"type": "array"}, "signals": {"type": "array"},
+                               "urgent": {"type": "array"}}},
             "readings": {"type": "object", "additionalProperties": segments,
                          "description": "ja and ja@easy only: each title, label, choice and consent "
                                         "paragraph with kanji, as segments with their furigana"},
@@ -239,7 +259,7 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
                      "duplicate_of"],
         "properties": {
             "id": {"type": "string"}, "received_at": {"type": "string"},
-            "priority": {"enum": ["urgent", "normal"]}, "status": {"enum": list(STATUSES)},
+            "priority": {"enum": list(PRIORITIES)}, "status": {"enum": list(STATUSES)},
             "service": {"enum": list(SERVICES)}, "provider": nullable_string, "area": nullable_string,
             "unread": {"type": "boolean"}, "overdue": {"type": "boolean"},
             "duplicate_of": {"type": "array", "items": {"type": "string"}},
@@ -252,8 +272,8 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
                      "answers", "decision", "consent", "resident", "messages", "events"],
         "properties": {
             "id": {"type": "string"}, "received_at": {"type": "string"}, "status": {"enum": list(STATUSES)},
-            "priority": {"enum": ["urgent", "normal"]}, "service": {"enum": list(SERVICES)},
-            "provider": nullable_string, "channel": {"enum": ["kiosk", "outreach"]},
+            "priority": {"enum": list(PRIORITIES)}, "service": {"enum": list(SERVICES)},
+            "provider": nullable_string, "channel": {"enum": list(CHANNELS)},
             "locale": {"type": "string"},
             "answers": {"type": "array", "items": {"type": "object", "required": ["question", "answer"]}},
             "decision": decision,
@@ -297,7 +317,7 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
         "FollowUpStatus": follow_up_status,
         "FormSpec": form_spec,
         "Location": {"type": "object", "required": ["id", "kind", "name", "district"], "properties": {
-            "id": {"type": "string"}, "kind": {"enum": ["library", "hub", "outreach"]}, "name": {"type": "string"},
+            "id": {"type": "string"}, "kind": {"enum": list(LOCATION_KINDS)}, "name": {"type": "string"},
             "district": nullable_string}},
         "IntakeRequest": intake_request,
         "IntakeCreated": intake_created,

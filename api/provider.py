@@ -9,28 +9,15 @@ from sqlalchemy import case
 
 from api import bp
 from api.common import bearer_user, json_body
-from inbox.present import detail as intake_detail
-from inbox.present import mark_read, read_ids_for, summary
-from tsunagi import access, lifecycle
-from tsunagi.consent import ConsentRequired
-from tsunagi.context import lifecycle_settings
-from tsunagi.errors import problem
-from tsunagi.extensions import db
-from tsunagi.models import AuditEvent, Intake
+from tsunagi.domain import access, lifecycle
+from tsunagi.domain.models import Intake
+from tsunagi.web.context import lifecycle_settings, present_settings
+from tsunagi.web.errors import problem
+from tsunagi.web.extensions import db
+from tsunagi.web.present import detail as intake_detail
+from tsunagi.web.present import summary
 
 # --- provider side: bearer tokens of provider users or provider systems ---------------
-
-def _readable_intake(user, intake_id: str):
-    intake = db.session.get(Intake, intake_id)
-    if intake is None or not access.can_read(user, intake):
-        abort(problem(404, "no such intake"))
-    return intake
-
-
-def _audit(user, action: str, intake_id: str | None) -> None:
-    db.session.add(AuditEvent(actor_id=user.id, action=action, intake_id=intake_id,
-                              remote_addr=request.remote_addr))
-
 
 @bp.get("/v1/inbox")
 def provider_inbox():
@@ -42,19 +29,18 @@ def provider_inbox():
     rows = list(db.session.scalars(access.visible_intakes(user).order_by(
         case((Intake.priority == "urgent", 0), else_=1), Intake.created_at, Intake.id).limit(500)))
     now = datetime.now(timezone.utc)
-    read = read_ids_for(user, rows)
-    return jsonify({"intakes": [summary(i, user, read, now) for i in rows]})
+    read = access.read_ids_for(db.session, user, rows)
+    settings = present_settings()
+    return jsonify({"intakes": [summary(db.session, settings, i, read, now) for i in rows]})
 
 
 @bp.get("/v1/intakes/<intake_id>")
 def provider_intake(intake_id: str):
     """One intake as its provider reads it. 404 for anyone else's. Audited."""
     user = bearer_user()
-    intake = _readable_intake(user, intake_id)
-    _audit(user, "intake_read", intake.id)
-    mark_read(user, intake)
+    intake = access.open_intake(db.session, user, intake_id, request.remote_addr)
     db.session.commit()
-    return jsonify(intake_detail(intake))
+    return jsonify(intake_detail(db.session, present_settings(), intake))
 
 
 @bp.post("/v1/intakes/<intake_id>/transitions")
@@ -66,26 +52,18 @@ def provider_transition(intake_id: str):
     :raise 422: missing reason, outcome or provider.
     """
     user = bearer_user()
-    intake = _readable_intake(user, intake_id)
+    intake = access.readable_intake(db.session, user, intake_id)
     body = json_body()
     if not isinstance(body, dict) or not isinstance(body.get("action"), str):
         return problem(422, "expected a JSON object with 'action'")
     for key in ("reason", "to_provider", "outcome"):
         if body.get(key) is not None and not isinstance(body[key], str):
             return problem(422, f"'{key}' must be a string")
-    try:
-        event = lifecycle.transition(
-            db.session, intake, body["action"], user, reason=body.get("reason"),
-            to_provider=body.get("to_provider"), outcome=body.get("outcome"),
-            settings=lifecycle_settings())
-    except ConsentRequired as exc:
-        db.session.rollback()
-        return problem(403, str(exc), code="consent_required")
-    except lifecycle.TransitionRefused as exc:
-        db.session.rollback()
-        status = {"invalid_transition": 409, "forbidden": 403, "contact_attempts_required": 409}.get(exc.code, 422)
-        return problem(status, str(exc), code=exc.code)
-    _audit(user, "intake_" + body["action"], intake.id)
+    event = lifecycle.transition(
+        db.session, intake, body["action"], user, reason=body.get("reason"),
+        to_provider=body.get("to_provider"), outcome=body.get("outcome"),
+        settings=lifecycle_settings())
+    access.audit(db.session, user, "intake_" + body["action"], intake.id, request.remote_addr)
     db.session.commit()
     return jsonify({"id": intake.id, "status": intake.status, "event": event.id,
                     "provider": intake.provider.code if intake.provider else None})

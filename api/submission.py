@@ -3,17 +3,18 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 from typing_extensions import Annotated
 
-from tsunagi.consent import CONTACT_METHODS
+from tsunagi.domain.datafile import Strict as DataFile
+from tsunagi.domain.vocabulary import CHANNELS, CONSENT_MODES, CONTACT_METHODS, EMAIL_PATTERN, PHONE_PATTERN
 
 Short = Annotated[str, StringConstraints(max_length=200)]
 
 
-class Strict(BaseModel):
+class Strict(DataFile):
     # strict: "true" is not a boolean nor "1" a number, as the OpenAPI document says.
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(strict=True)
 
 
 class Scopes(Strict):
@@ -25,7 +26,7 @@ class Scopes(Strict):
 class ConsentBody(Strict):
     version: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     scopes: Scopes
-    mode: Literal["self", "verbal", "proxy"] = "self"
+    mode: Literal[CONSENT_MODES] = "self"  # type: ignore[valid-type]
     relationship: Annotated[str, StringConstraints(max_length=64)] | None = None  # consent.proxy_relationship
     witness: Short | None = None
     contact_time: Short | None = None
@@ -33,8 +34,8 @@ class ConsentBody(Strict):
 
 class Contact(Strict):
     name: Annotated[str, StringConstraints(max_length=100)] | None = None
-    phone: Annotated[str, StringConstraints(max_length=30, pattern=r"^\+?[0-9][0-9\- ()]{5,25}$")] | None = None
-    email: Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
+    phone: Annotated[str, StringConstraints(max_length=30, pattern=PHONE_PATTERN)] | None = None
+    email: Annotated[str, StringConstraints(max_length=254, pattern=EMAIL_PATTERN)] | None = None
     free_text: Annotated[str, StringConstraints(max_length=2000)] | None = None
 
 
@@ -42,7 +43,7 @@ class IntakeBody(Strict):
     form_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     form_version: int | None = None
     locale: Annotated[str, StringConstraints(max_length=16)]
-    channel: Literal["kiosk", "outreach"]
+    channel: Literal[CHANNELS]  # type: ignore[valid-type]
     location: Annotated[str, StringConstraints(min_length=1, max_length=32)]
     answers: dict
     contact: Contact | None = None

@@ -10,9 +10,9 @@ from flask import current_app, jsonify
 
 from api import bp
 from api.common import bearer_token, bearer_user, json_body
-from tsunagi import accounts, session_tokens
-from tsunagi.errors import problem
-from tsunagi.extensions import db, limiter
+from tsunagi.domain import accounts, session_tokens
+from tsunagi.web.errors import problem
+from tsunagi.web.extensions import db, limiter
 
 
 def _account_key() -> str:
@@ -50,14 +50,9 @@ def create_token():
         db.session.rollback()
         return problem(401, "wrong user name or password", code="credentials")
     session_tokens.purge(db.session)
-    try:
-        row, token = session_tokens.issue(db.session, user,
-                                          timedelta(hours=current_app.config["SESSION_TOKEN_HOURS"]))
-    except session_tokens.NotAllowed:
-        db.session.rollback()
-        return problem(403, "this account does not use the outreach app", code="role")
+    row, token = session_tokens.issue(db.session, user, timedelta(hours=current_app.config["SESSION_TOKEN_HOURS"]))
     db.session.commit()
-    response = jsonify({"token": token, "expires_at": session_tokens.as_utc(row.expires_at).isoformat(),
+    response = jsonify({"token": token, "expires_at": row.expires_at.isoformat(),
                         "user": {"username": user.username, "role": user.role}})
     response.status_code = 201
     return response

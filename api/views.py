@@ -8,15 +8,16 @@ from api import bp
 from api.common import bearer_user, json_body
 from api.openapi import document
 from forms.spec import load_consent, load_form
-from tsunagi import municipality
-from tsunagi.consent import render_text
-from tsunagi.context import explain, furigana_reader
-from tsunagi.errors import problem
-from tsunagi.extensions import db
-from tsunagi.furigana import LOCALES as FURIGANA_LOCALES
-from tsunagi.i18n import LOCALES, gettext_in
-from tsunagi.models import District, Location, Provider
-from tsunagi.triage import InvalidAnswers
+from tsunagi.domain import municipality
+from tsunagi.domain.consent import render_text
+from tsunagi.domain.models import District, Location, Provider
+from tsunagi.domain.triage.answers import KEYS
+from tsunagi.domain.vocabulary import EMAIL_PATTERN, FURIGANA_LOCALES, IDENTIFYING, LOCALES, PHONE_PATTERN
+from tsunagi.web.context import explain, furigana_reader, policy
+from tsunagi.web.errors import problem
+from tsunagi.web.extensions import db
+from tsunagi.web.i18n import gettext_in
+
 
 @bp.get("/openapi.json")
 def openapi():
@@ -37,10 +38,7 @@ def triage():
 
     :raise 422: answers not canonical (problem+json lists each wrong answer).
     """
-    try:
-        return jsonify(explain(db.session, json_body()))
-    except InvalidAnswers as exc:
-        return problem(422, "invalid answers", errors=exc.errors)
+    return jsonify(explain(db.session, json_body()))
 
 
 @bp.get("/v1/forms/<form_id>")
@@ -72,6 +70,11 @@ def form_spec(form_id: str):
             } for q in step.questions],
         } for step in spec.steps],
         "consent": {"id": consent_spec.id, "version": digest, "text": "\n\n".join(paragraphs)},
+        # The rules the app applies as the resident answers, from their one definition.
+        "answer_keys": list(KEYS),
+        "contact_keys": list(IDENTIFYING),
+        "patterns": {"phone": PHONE_PATTERN, "email": EMAIL_PATTERN},
+        "urgency": policy().urgency_data,
     }
     if locale in FURIGANA_LOCALES:
         body["readings"] = _readings(body)

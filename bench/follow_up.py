@@ -15,11 +15,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from tsunagi import create_app, intakes, municipality
-from tsunagi.consent import ConsentGiven
-from tsunagi.db import upgrade
-from tsunagi.extensions import db
-from tsunagi.models import FollowUp, Location
+from tsunagi import create_app
+from tsunagi.domain import intakes, municipality
+from tsunagi.domain.consent import ConsentGiven
+from tsunagi.domain.models import FollowUp, Location
+from tsunagi.web.db import upgrade
+from tsunagi.web.extensions import db
 
 ROUNDS = 400
 

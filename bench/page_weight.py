@@ -21,8 +21,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from tsunagi import create_app, municipality
-from tsunagi.db import make_engine, upgrade
+from tsunagi import create_app
+from tsunagi.domain import municipality
+from tsunagi.web.db import make_engine, upgrade
 
 FIRST_SCREEN_GOAL, JOURNEY_GOAL = 30 * 1024, 60 * 1024
 ASSET = re.compile(r'<(?:link rel="stylesheet" href|script src)="([^"]+)"')

@@ -11,10 +11,10 @@ import os
 import random
 import time
 
-from tsunagi.municipality import DEMO_FILE, load_file
-from tsunagi.rules import load_policy
-from tsunagi.triage import (AGE_BANDS, CONCERNS, DANGER, HOUSEHOLD, SUBJECTS, ProviderInfo, decide,
-                            validate_answers)
+from tsunagi.domain.municipality import DEMO_FILE, load_file
+from tsunagi.domain.triage.answers import AGE_BANDS, CONCERNS, DANGER, HOUSEHOLD, SUBJECTS, validate_answers
+from tsunagi.domain.triage.decide import ProviderInfo, decide
+from tsunagi.domain.triage.rules import load_policy
 
 
 def main() -> None:

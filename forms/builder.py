@@ -1,13 +1,24 @@
-"""WTForms classes built from form specs (one class per step), with CSRF from Flask-WTF."""
+"""Every WTForms class of the product: the kiosk's steps built from form specs (one class
+per step), the consent form and the provider sign-in, with CSRF from Flask-WTF."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms import (
+    Field,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
 from wtforms.fields import DateField, EmailField, TelField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from forms.spec import FormSpec, Question, Step
+from tsunagi.domain.vocabulary import EMAIL_PATTERN, PHONE_PATTERN
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -33,11 +44,11 @@ def _field(q: Question) -> Field:
                                   validators=validators)
     if q.type == "phone":
         return TelField(label, validators=[Optional(), Regexp(
-            r"^\+?[0-9][0-9\- ()]{5,19}$",
+            PHONE_PATTERN,
             message=_l("Please enter a phone number using digits, for example 090-1234-5678."))])
     if q.type == "email":
         return EmailField(label, validators=[Optional(), Regexp(
-            r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+            EMAIL_PATTERN,
             message=_l("Please enter an email address, for example name@example.jp."))])
     if q.type == "date":
         return DateField(label, validators=required if q.required else [Optional()])
@@ -61,3 +72,32 @@ def step_form(spec: FormSpec, step_id: str) -> type[FlaskForm]:
         fields = {q.id: _field(q) for q in step.questions}
         _classes[key] = (spec, type(f"{spec.id}-{step_id}", (FlaskForm,), fields))
     return _classes[key][1]
+
+
+class ConsentForm(FlaskForm):
+    share = RadioField(
+        _l("May we send your answers to the support office named above?"),
+        choices=[SelectChoice("yes", _l("Yes, send them")), SelectChoice("no", _l("No, do not send them"))],
+        validators=[InputRequired(message=_l("Please choose an answer."))],
+    )
+    multi_agency_meeting = RadioField(
+        _l("If needed, may the offices that help you talk about your situation together at a "
+           "support meeting? They keep it confidential."),
+        choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
+        validators=[InputRequired(message=_l("Please choose an answer."))],
+    )
+    contact_methods = MultiCheckboxField(
+        _l("How may the office contact you? Choose all that are fine."),
+        choices=[SelectChoice("phone", _l("Phone call")), SelectChoice("sms", _l("Text message (SMS)")),
+                 SelectChoice("email", _l("Email")), SelectChoice("visit", _l("Home visit")),
+                 SelectChoice("none", _l("Please do not contact me; I will contact them"))],
+    )
+    contact_time = StringField(
+        _l("When is a good time to contact you? (optional)"),
+        validators=[Optional(), Length(max=200, message=_l("Please write at most %(max)d characters."))],
+    )
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("User name"), validators=[InputRequired()])
+    password = PasswordField(_l("Password"), validators=[InputRequired()])

@@ -15,8 +15,8 @@ from typing import Any, Literal, get_args
 from flask import Flask, current_app, has_app_context
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from tsunagi.datafile import Problem, load_model
-from tsunagi.i18n import MissingTranslations, missing_translations
+from tsunagi.domain.datafile import Problem, load_model
+from tsunagi.web.i18n import MissingTranslations, missing_translations
 
 FORMS_DIR = Path(__file__).resolve().parent
 QuestionType = Literal["single", "multiple", "text", "phone", "email", "date", "district", "yesno"]

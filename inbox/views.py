@@ -12,18 +12,18 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import case, select
-from wtforms import PasswordField, StringField
-from wtforms.validators import InputRequired
 
+from forms.builder import LoginForm
 from inbox import bp
-from inbox.present import detail as intake_detail
-from inbox.present import mark_read, read_ids_for, summary
-from tsunagi import access, accounts, lifecycle, overdue, reports
-from tsunagi.consent import ConsentRequired, withdraw
-from tsunagi.context import lifecycle_settings, overdue_policy
-from tsunagi.extensions import db, limiter, login_manager
-from tsunagi.models import AuditEvent, District, Intake, OutboxMessage, Provider, User
-from tsunagi.services import SERVICES
+from tsunagi.domain import access, accounts, lifecycle, overdue, reports
+from tsunagi.domain.consent import ConsentRequired, withdraw
+from tsunagi.domain.models import AuditEvent, District, Intake, OutboxMessage, Provider, User
+from tsunagi.domain.vocabulary import OUTCOMES, SERVICES, STATUSES, TRANSITIONS, WAITING
+from tsunagi.web import errors
+from tsunagi.web.context import lifecycle_settings, overdue_policy, present_settings
+from tsunagi.web.extensions import db, limiter, login_manager
+from tsunagi.web.present import detail as intake_detail
+from tsunagi.web.present import summary
 
 login_manager.login_view = "inbox.login"
 login_manager.login_message = _l("Please sign in.")
@@ -54,11 +54,6 @@ def session_limits():
         return redirect(url_for("inbox.login"))
     session["seen_at"] = now
     return None
-
-
-class LoginForm(FlaskForm):
-    username = StringField(_l("User name"), validators=[InputRequired()])
-    password = PasswordField(_l("Password"), validators=[InputRequired()])
 
 
 def _account_key() -> str:
@@ -120,35 +115,44 @@ def index():
     query = query.order_by(case((Intake.priority == "urgent", 0), else_=1), Intake.created_at, Intake.id)
     rows = list(db.session.scalars(query.limit(500)))
     now = datetime.now(timezone.utc)
-    read = read_ids_for(current_user, rows)
-    items = [summary(i, current_user, read, now) for i in rows]
+    read = access.read_ids_for(db.session, current_user, rows)
+    settings = present_settings()
+    items = [summary(db.session, settings, i, read, now) for i in rows]
     if request.args.get("overdue") == "1":
         items = [i for i in items if i["overdue"]]
     districts = list(db.session.scalars(select(District).order_by(District.position)))
-    return render_template("inbox/index.html", items=items, services=SERVICES, statuses=lifecycle.STATUSES,
+    return render_template("inbox/index.html", items=items, services=SERVICES, statuses=STATUSES,
                            districts=districts, filters=request.args, form=FlaskForm())
 
 
-def _readable(intake_id: str) -> Intake:
-    intake = db.session.get(Intake, intake_id)
-    if intake is None or not access.can_read(current_user, intake):
-        abort(404)  # the same answer whether it exists or not
-    return intake
+@bp.errorhandler(access.NoSuchIntake)
+def no_such_intake(_exc):
+    return errors.page(404)  # the same answer whether it exists or not
+
+
+@bp.errorhandler(lifecycle.TransitionRefused)
+@bp.errorhandler(ConsentRequired)
+def refused(exc):
+    """A lifecycle action the rules refuse: said on the intake's page, nothing changed."""
+    db.session.rollback()
+    if getattr(exc, "code", None) == "forbidden":
+        return errors.page(403)
+    flash(_l("Not done: %(why)s", why=str(exc)), "error")
+    return redirect(url_for("inbox.detail", intake_id=request.view_args["intake_id"]))
 
 
 def _posted_intake(intake_id: str) -> Intake:
     """The intake a form posts about: one the user may read (else 404), with a valid CSRF
     token (else 400)."""
     _require_reader()
-    intake = _readable(intake_id)
+    intake = access.readable_intake(db.session, current_user, intake_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
     return intake
 
 
 def audit(action: str, intake_id: str | None) -> None:
-    db.session.add(AuditEvent(actor_id=current_user.id, action=action, intake_id=intake_id,
-                              remote_addr=request.remote_addr))
+    access.audit(db.session, current_user, action, intake_id, request.remote_addr)
 
 
 @bp.get("/intakes/<intake_id>")
@@ -157,37 +161,30 @@ def detail(intake_id: str):
     """One intake; 404 for anyone else's (its existence is not revealed). Every opening is
     audited (who, which intake, when, from where), without copying the data."""
     _require_reader()
-    intake = _readable(intake_id)
-    audit("intake_read", intake.id)
-    mark_read(current_user, intake)
+    intake = access.open_intake(db.session, current_user, intake_id, request.remote_addr)
     db.session.commit()
-    data = intake_detail(intake)
-    actions = [a for a, (sources, _to) in lifecycle.TRANSITIONS.items()
+    data = intake_detail(db.session, present_settings(), intake)
+    actions = [a for a, (sources, _to) in TRANSITIONS.items()
                if intake.status in sources and lifecycle.may_act(current_user, intake, a)]
     providers = list(db.session.scalars(select(Provider).where(Provider.active.is_(True),
                                                                Provider.id != intake.provider_id)))
     trail = db.session.scalars(select(AuditEvent).where(AuditEvent.intake_id == intake.id)
                                .order_by(AuditEvent.id.desc()).limit(50))
     return render_template("inbox/detail.html", intake=intake, data=data, actions=actions,
-                           outcomes=lifecycle.OUTCOMES, providers=providers, form=FlaskForm(),
+                           outcomes=OUTCOMES, providers=providers, form=FlaskForm(),
                            trail=list(trail), new_code=session.pop("new_code", None),
-                           can_do=[a for a in lifecycle.TRANSITIONS if lifecycle.may_act(current_user, intake, a)])
+                           can_do=[a for a in TRANSITIONS if lifecycle.may_act(current_user, intake, a)])
 
 
 @bp.post("/intakes/<intake_id>/transitions")
 @login_required
 def act(intake_id: str):
     intake = _posted_intake(intake_id)
-    try:
-        lifecycle.transition(
-            db.session, intake, request.form.get("action", ""), current_user,
-            reason=request.form.get("reason"), to_provider=request.form.get("to_provider") or None,
-            outcome=request.form.get("outcome") or None, settings=lifecycle_settings(),
-        )
-    except (lifecycle.TransitionRefused, ConsentRequired) as exc:
-        db.session.rollback()
-        flash(_l("Not done: %(why)s", why=str(exc)), "error")
-        return redirect(url_for("inbox.detail", intake_id=intake_id))
+    lifecycle.transition(
+        db.session, intake, request.form.get("action", ""), current_user,
+        reason=request.form.get("reason"), to_provider=request.form.get("to_provider") or None,
+        outcome=request.form.get("outcome") or None, settings=lifecycle_settings(),
+    )
     audit("intake_" + request.form.get("action", ""), intake.id)
     db.session.commit()
     if access.can_read(current_user, intake):
@@ -199,10 +196,7 @@ def act(intake_id: str):
 @login_required
 def revoke(intake_id: str):
     intake = _posted_intake(intake_id)
-    try:
-        secrets = lifecycle.revoke_follow_up(db.session, intake, current_user)
-    except lifecycle.TransitionRefused:
-        abort(403)
+    secrets = lifecycle.revoke_follow_up(db.session, intake, current_user)
     audit("follow_up_revoked", intake.id)
     db.session.commit()
     # Shown once on the next page, to be read to the resident; never logged.
@@ -234,7 +228,7 @@ def board():
     """The coordinator's board: urgent intakes not yet accepted, and overdue ones."""
     _coordinator()
     waiting = list(db.session.scalars(
-        access.visible_intakes(current_user).where(Intake.status.in_(lifecycle.WAITING))
+        access.visible_intakes(current_user).where(Intake.status.in_(WAITING))
         .order_by(Intake.created_at)))
     now = datetime.now(timezone.utc)
     policy = overdue_policy()

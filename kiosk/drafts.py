@@ -12,8 +12,8 @@ from datetime import datetime, timedelta, timezone
 from flask import current_app, session
 from sqlalchemy import delete
 
-from tsunagi.extensions import db
-from tsunagi.models import KioskDraft, Location
+from tsunagi.domain.models import KioskDraft, Location
+from tsunagi.web.extensions import db
 
 KEY = "kiosk_draft"
 

@@ -5,57 +5,29 @@ intake services. Every page is `no-store`; finishing or quitting deletes everyth
 """
 from __future__ import annotations
 
-from datetime import timezone
-
 from flask import abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import RadioField, SelectChoice, StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import SelectChoice
 
-from forms.builder import MultiCheckboxField, step_form
+from forms.builder import ConsentForm, step_form
 from forms.spec import load_consent, load_form
 from kiosk import bp, drafts
-from kiosk.receipt import follow_up_url, inline_svg
-from tsunagi import intakes, municipality
-from tsunagi.consent import ConsentGiven, render_text
-from tsunagi.context import emergency_contacts, notify_after_submit, policy
-from tsunagi.extensions import db
-from tsunagi.i18n import LOCALES
-from tsunagi.models import District, Location, Provider
-from tsunagi.overdue import JST
-from tsunagi.triage import InvalidAnswers
+from tsunagi.domain import intakes, municipality
+from tsunagi.domain.consent import ConsentGiven, render_text
+from tsunagi.domain.models import District, Intake, Location, Provider
+from tsunagi.domain.triage.answers import InvalidAnswers
+from tsunagi.domain.triage.answers import select as canonical_answers
+from tsunagi.domain.vocabulary import IDENTIFYING, JST, KIOSK_KINDS, LOCALES
+from tsunagi.web.context import emergency_contacts, notify_after_submit, policy
+from tsunagi.web.extensions import db
+from tsunagi.web.receipt import follow_up_url, inline_svg
 
 FORM_ID = "intake-default"
 # Question types whose answers are labels the product wrote, not the resident's own words.
 CHOSEN = ("single", "multiple", "yesno", "district")
-
-
-class ConsentForm(FlaskForm):
-    share = RadioField(
-        _l("May we send your answers to the support office named above?"),
-        choices=[SelectChoice("yes", _l("Yes, send them")), SelectChoice("no", _l("No, do not send them"))],
-        validators=[InputRequired(message=_l("Please choose an answer."))],
-    )
-    multi_agency_meeting = RadioField(
-        _l("If needed, may the offices that help you talk about your situation together at a "
-           "support meeting? They keep it confidential."),
-        choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
-        validators=[InputRequired(message=_l("Please choose an answer."))],
-    )
-    contact_methods = MultiCheckboxField(
-        _l("How may the office contact you? Choose all that are fine."),
-        choices=[SelectChoice("phone", _l("Phone call")), SelectChoice("sms", _l("Text message (SMS)")),
-                 SelectChoice("email", _l("Email")), SelectChoice("visit", _l("Home visit")),
-                 SelectChoice("none", _l("Please do not contact me; I will contact them"))],
-    )
-    contact_time = StringField(
-        _l("When is a good time to contact you? (optional)"),
-        validators=[Optional(), Length(max=200, message=_l("Please write at most %(max)d characters."))],
-    )
 
 
 @bp.url_value_preprocessor
@@ -68,7 +40,7 @@ def _kiosk_and_locale(_endpoint: str | None, values: dict | None) -> None:
     if "location" in values:
         loc = db.session.scalar(select(Location).where(Location.code == values["location"],
                                                        Location.active.is_(True)))
-        if loc is None or loc.kind not in ("library", "hub"):
+        if loc is None or loc.kind not in KIOSK_KINDS:
             abort(404)
         g.kiosk = loc
 
@@ -81,7 +53,8 @@ def _draft_or_restart(loc: Location, locale: str):
 
 
 def _is_urgent(answers: dict) -> bool:
-    return answers.get("danger_now") in ("yes", "unsure") or "violence" in (answers.get("concerns") or [])
+    """Whether the answers so far are urgent: the policy decides, as in triage."""
+    return bool(policy().urgency(_visible_answers(answers)))
 
 
 def _visible_steps(answers: dict):
@@ -109,9 +82,7 @@ def _district_choices(locale: str):
 
 
 def _answers_for_triage(answers: dict) -> dict:
-    keys = ("subject", "age_band", "pregnant", "concerns", "household", "danger_now", "area")
-    answers = _visible_answers(answers)
-    out = {k: answers[k] for k in keys if answers.get(k) not in (None, "")}
+    out = canonical_answers(_visible_answers(answers))
     out.setdefault("pregnant", "no")
     return out
 
@@ -120,7 +91,7 @@ def _answers_for_triage(answers: dict) -> dict:
 def home():
     """Demo landing: the kiosks of the municipality, the follow-up page, provider login."""
     kiosks = db.session.scalars(
-        select(Location).where(Location.kind.in_(("library", "hub")), Location.active.is_(True))
+        select(Location).where(Location.kind.in_(KIOSK_KINDS), Location.active.is_(True))
         .order_by(Location.id))
     return render_template("kiosk/home.html", kiosks=list(kiosks), localized=municipality.localized)
 
@@ -292,8 +263,8 @@ def consent(location: str, locale: str):
             submitted = intakes.submit(
                 db.session, form_id=FORM_ID, form_version=load_form(FORM_ID).version,
                 locale=locale, channel="kiosk", location=loc, answers=answers,
-                identifying={k: draft.answers.get(k) for k in intakes.IDENTIFYING}, consent=given,
-                policy=policy(),
+                identifying={k: draft.answers.get(k) for k in IDENTIFYING}, consent=given,
+                policy=policy(), decision=decision,
             )
             draft.intake_id = submitted.intake.id
             draft.receipt = {"token": submitted.secrets.token, "code": submitted.secrets.grouped_code}
@@ -314,13 +285,11 @@ def receipt(location: str, locale: str):
         return restart
     if not draft.receipt or not draft.intake_id:
         return redirect(url_for("kiosk.consent", location=location, locale=locale))
-    from tsunagi.models import Intake
-
     intake = db.session.get(Intake, draft.intake_id)
     view = intakes.decision_view(db.session, intake.decision, _, locale, policy())
     base = current_app.config["BASE_URL"] or request.host_url
     url = follow_up_url(base, draft.receipt["token"])
-    created = intake.created_at if intake.created_at.tzinfo else intake.created_at.replace(tzinfo=timezone.utc)
+    created = intake.created_at
     return render_template(
         "kiosk/receipt.html", loc=loc, locale=locale, intake=intake, decision=view,
         date=format_date(created.astimezone(JST).date(), "long"),

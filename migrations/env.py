@@ -2,8 +2,8 @@
 from alembic import context
 from sqlalchemy import pool
 
-from tsunagi.db import make_engine
-from tsunagi.models import Base
+from tsunagi.domain.models import Base
+from tsunagi.web.db import make_engine
 
 config = context.config
 url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option("sqlalchemy.url")

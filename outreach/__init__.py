@@ -3,11 +3,11 @@ consultations), mounted at /outreach/. It works offline: intakes wait in an encr
 queue on the phone and are sent with an Idempotency-Key when there is a connection."""
 from flask import Blueprint
 
+from tsunagi.web import ruby
+
 bp = Blueprint("outreach", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static")
+# The Japanese shell carries the readings; the page shows or hides them.
+ruby.for_shell(bp, "shell")
 
 from outreach import views  # noqa: E402,F401
-
-from kiosk import ruby  # noqa: E402
-
-bp.after_request(ruby.annotate_shell)

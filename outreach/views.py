@@ -14,14 +14,13 @@ from flask import abort, current_app, jsonify, redirect, render_template, reques
 from flask_babel import gettext as _
 
 from outreach import bp
-from tsunagi.context import emergency_contacts
-from tsunagi.i18n import LOCALES
+from tsunagi.domain.vocabulary import LOCALES
+from tsunagi.web.context import emergency_contacts
 
 FORM_ID = "intake-default"
 STATIC = Path(__file__).resolve().parent / "static"
-# The kiosk's files the app uses too (its stylesheet, the furigana drawing).
-KIOSK_STATIC = Path(__file__).resolve().parent.parent / "kiosk" / "static"
-FROM_KIOSK = ("kiosk.css", "ruby.js")
+# The shared files the app uses too (the residents' stylesheet, the furigana drawing).
+SHARED = ("kiosk.css", "ruby.js")
 ICON_SIZES = (192, 512)
 
 
@@ -35,7 +34,8 @@ def _assets_version() -> str:
     """Changes whenever a static file of the app changes, so the service worker (whose
     script embeds it) is updated and caches a fresh shell."""
     digest = hashlib.sha256()
-    files = [p for p in sorted(STATIC.rglob("*")) if p.is_file()] + [KIOSK_STATIC / name for name in FROM_KIOSK]
+    shared = Path(current_app.static_folder)
+    files = [p for p in sorted(STATIC.rglob("*")) if p.is_file()] + [shared / name for name in SHARED]
     for path in files:
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:16]
@@ -97,11 +97,11 @@ def service_worker():
     """The service worker, served from /outreach/ so that its scope is the app and never
     the kiosk. It lists what to keep for offline use: the shell of every locale, its
     static files and the form spec (with the consent text) of every locale."""
-    static = ["outreach.js", "queue.js", "outreach.css"] + [f"icon-{s}.png" for s in ICON_SIZES]
+    static = ["outreach.js", "queue.js", "conditions.js", "outreach.css"] + [f"icon-{s}.png" for s in ICON_SIZES]
     precache = [url_for("outreach.shell", locale=code) for code in LOCALES]
     precache += [url_for("outreach.manifest", locale=code) for code in LOCALES]
     precache += [url_for("outreach.static", filename=name) for name in static]
-    precache += [url_for("kiosk.static", filename=name) for name in FROM_KIOSK]
+    precache += [url_for("static", filename=name) for name in SHARED]
     precache += [url_for("api.form_spec", form_id=FORM_ID, locale=code) for code in LOCALES]
     body = render_template("outreach/sw.js", version=_version(), precache=precache,
                            locales=list(LOCALES), scope=url_for("outreach.start"),

@@ -11,15 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from sqlalchemy import select
-
-from tsunagi import accounts, intakes, municipality
-from tsunagi.consent import ConsentGiven
-from tsunagi.db import make_engine, upgrade
-from tsunagi.models import Base, Location
+from tsunagi.domain import accounts, intakes, municipality
+from tsunagi.domain.consent import ConsentGiven
+from tsunagi.domain.models import Base, Location
+from tsunagi.web.db import make_engine, upgrade
 
 PASSWORD = "correct horse battery staple"
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,7 +103,7 @@ def make_app(database_url):
 
 @pytest.fixture
 def app(make_app, session, tmp_path):
-    from tsunagi.extensions import limiter
+    from tsunagi.web.extensions import limiter
 
     app = make_app({"TESTING": True})
     app.instance_path = str(tmp_path / "instance")

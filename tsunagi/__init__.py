@@ -1,4 +1,8 @@
-"""tsunagi: intake and routing for 重層的支援体制整備事業."""
+"""tsunagi: intake and routing for 重層的支援体制整備事業.
+
+`create_app` is the only module that imports the audience packages (kiosk, outreach,
+inbox, api); see docs/architecture.md for the floors beneath them.
+"""
 from __future__ import annotations
 
 import os
@@ -7,16 +11,20 @@ from flask import Flask
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the app. `config` overrides settings (tests); see tsunagi.config."""
-    # The instance folder (SQLite file, demo key and credentials) may be moved with
-    # TSUNAGI_INSTANCE_PATH; it must be known before any other setting is read.
-    app = Flask(__name__, instance_path=os.environ.get("TSUNAGI_INSTANCE_PATH") or None)
-    from tsunagi import cli, config as settings, errors, i18n, security
-    from tsunagi.extensions import csrf, db, limiter, login_manager
+    """Build the app. `config` overrides settings (tests); see tsunagi.web.config."""
     from forms import spec as form_specs
     from forms.spec import load_consent
-    from tsunagi.rules import load_policy
+    from tsunagi.domain.triage.rules import load_policy
+    from tsunagi.web import cli, errors, i18n, security
+    from tsunagi.web import config as settings
+    from tsunagi.web.extensions import csrf, db, limiter, login_manager
 
+    # The instance folder (SQLite file, demo key and credentials) may be moved with
+    # TSUNAGI_INSTANCE_PATH; it must be known before any other setting is read. The shared
+    # templates and static files (the error page, the residents' stylesheet) are the web
+    # floor's.
+    app = Flask(__name__, instance_path=os.environ.get("TSUNAGI_INSTANCE_PATH") or None,
+                template_folder="web/templates", static_folder="web/static", static_url_path="/static/shared")
     settings.init_app(app, config)
     # A broken rules file stops start-up here, with file, rule and line in the message.
     app.extensions["tsunagi.policy"] = load_policy(app.config["TRIAGE_RULES_FILE"])
@@ -43,7 +51,7 @@ def register_blueprints(app: Flask) -> None:
     from inbox import bp as inbox_bp
     from kiosk import bp as kiosk_bp
     from outreach import bp as outreach_bp
-    from tsunagi.health import bp as health_bp
+    from tsunagi.web.health import bp as health_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(kiosk_bp)

@@ -274,9 +274,21 @@
     });
   }
 
-  function isUrgent(answers) {
-    return answers.danger_now === "yes" || answers.danger_now === "unsure" ||
-      (answers.concerns || []).indexOf("violence") !== -1;
+  // The answers of the steps still shown: an answer a later change hid does not count.
+  function shownAnswers() {
+    var shown = {};
+    visibleSteps().forEach(function (s) { s.questions.forEach(function (q) { shown[q.id] = true; }); });
+    var answers = {};
+    Object.keys(draft.answers).forEach(function (k) {
+      var v = draft.answers[k];
+      if (shown[k] && v !== null && v !== undefined && v !== "") answers[k] = v;
+    });
+    return answers;
+  }
+
+  // Urgent as the server's triage policy says (its conditions come with the form spec).
+  function isUrgent() {
+    return window.TsunagiConditions.urgency(spec.urgency, shownAnswers()).length > 0;
   }
 
   function choiceQuestion(q, multiple) {
@@ -359,8 +371,6 @@
     show("intake");
   }
 
-  var PHONE = /^\+?[0-9][0-9\- ()]{5,19}$/;
-  var EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
   // Read the step's answers into the draft; mark and return false when one is not valid.
   function readStep(step) {
@@ -379,8 +389,8 @@
       } else {
         value = $(q.id).value.trim();
         if (q.required && !value) error = messages.fill;
-        else if (value && q.type === "phone" && !PHONE.test(value)) error = messages.phone;
-        else if (value && q.type === "email" && !EMAIL.test(value)) error = messages.email;
+        else if (value && q.type === "phone" && !new RegExp(spec.patterns.phone).test(value)) error = messages.phone;
+        else if (value && q.type === "email" && !new RegExp(spec.patterns.email).test(value)) error = messages.email;
         else if (q.max_length && value.length > q.max_length) error = format(messages.maxLength, {max: q.max_length});
       }
       markError(q.id, error);
@@ -415,7 +425,7 @@
   $("step-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var step = visibleSteps()[draft.stepIndex];
-    var wasUrgent = isUrgent(draft.answers);
+    var wasUrgent = isUrgent();
     if (!readStep(step)) {
       $("step-error").hidden = false;
       $("step-error").focus();
@@ -423,7 +433,7 @@
     }
     // An answer may show or hide later steps (pregnancy after the age): count again.
     draft.stepIndex = visibleSteps().indexOf(step) + 1;
-    if (isUrgent(draft.answers) && !wasUrgent && !draft.urgentSeen) {
+    if (isUrgent() && !wasUrgent && !draft.urgentSeen) {
       // Urgent never waits for the rest of the form (DOMAIN.md, priority).
       draft.urgentSeen = true;
       show("urgent");
@@ -484,17 +494,11 @@
   }
 
   function intakeBody() {
-    var shown = {};
-    visibleSteps().forEach(function (s) { s.questions.forEach(function (q) { shown[q.id] = true; }); });
+    var given = shownAnswers();
     var answers = {};
-    ["subject", "age_band", "pregnant", "concerns", "household", "danger_now", "area"].forEach(function (k) {
-      var v = draft.answers[k];
-      if (shown[k] && v !== null && v !== undefined && v !== "") answers[k] = v;
-    });
+    spec.answer_keys.forEach(function (k) { if (k in given) answers[k] = given[k]; });
     var contact = {};
-    ["name", "phone", "email", "free_text"].forEach(function (k) {
-      if (shown[k] && draft.answers[k]) contact[k] = draft.answers[k];
-    });
+    spec.contact_keys.forEach(function (k) { if (given[k]) contact[k] = given[k]; });
     var mode = radio("mode");
     var consent = {
       version: spec.consent.version,

@@ -7,7 +7,7 @@ from pathlib import Path
 import axe_playwright_python
 import pytest
 
-from tsunagi.locales import LOCALES
+from tsunagi.domain.vocabulary import LOCALES
 
 pytestmark = pytest.mark.browser
 

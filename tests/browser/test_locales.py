@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from babel.support import Translations
 
-from tsunagi.furigana import without_authored
-from tsunagi.i18n import TRANSLATIONS, html_lang
-from tsunagi.locales import LOCALES
+from tsunagi.domain.furigana import without_authored
+from tsunagi.domain.vocabulary import LOCALES
+from tsunagi.web.i18n import TRANSLATIONS, html_lang
 
 pytestmark = pytest.mark.browser
 

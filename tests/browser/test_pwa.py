@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.browser.steps import answer_default_form, choose
-from tsunagi.models import Consent, Intake, SessionToken
+from tsunagi.domain.models import Consent, Intake, SessionToken
 
 pytestmark = pytest.mark.browser
 
@@ -244,7 +244,7 @@ def test_kiosk_pages_register_no_service_worker_and_no_queue(live_server, contex
 def test_a_refused_intake_stays_with_its_error_until_discarded(live_server, context, engine):
     from sqlalchemy import update
 
-    from tsunagi.models import Location
+    from tsunagi.domain.models import Location
 
     page = context.new_page()
     sign_in(page, live_server)

@@ -6,8 +6,8 @@ import pytest
 
 from tests.browser.test_kiosk_a11y import browser_locale, check, violations
 from tests.browser.test_pwa import sign_in, wait_for_service_worker
-from tsunagi.i18n import html_lang
-from tsunagi.locales import LOCALES
+from tsunagi.domain.vocabulary import LOCALES
+from tsunagi.web.i18n import html_lang
 
 pytestmark = pytest.mark.browser
 

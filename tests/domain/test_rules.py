@@ -1,0 +1,107 @@
+"""Rules files: validated at load with file, rule and line; municipalities can extend them."""
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from tsunagi.domain.datafile import DataFileError
+from tsunagi.domain.triage.answers import validate_answers
+from tsunagi.domain.triage.decide import ProviderInfo, decide
+from tsunagi.domain.triage.rules import DEFAULT_FILE, load_policy
+
+PROVIDERS = [ProviderInfo(i, s, s, (), True, ("ja",)) for i, s in
+             enumerate(("houkatsu", "shogai", "kodomo", "jiritsu", "choson", "takikan"), start=1)]
+
+
+def rules_file(tmp_path, text: str):
+    path = tmp_path / "rules.yaml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def broken_default(tmp_path, old: str, new: str):
+    text = DEFAULT_FILE.read_text(encoding="utf-8")
+    assert old in text
+    return rules_file(tmp_path, text.replace(old, new, 1))
+
+
+@pytest.mark.parametrize(("old", "new", "where", "what"), [
+    ("{answer: concerns, has: disability, reason: disability}",
+     "{answer: worries, has: disability, reason: disability}", "domains.disability.when[0]", "unknown answer key 'worries'"),
+    ('{answer: age_band, in: ["65_plus"], reason: elderly_age}',
+     '{answer: age_band, in: ["70_plus"], reason: elderly_age}', "domains.elderly.when[0]", "no choice '70_plus'"),
+    ("service: shogai", "service: kaigo", "domains.disability.service", "unknown service 'kaigo'"),
+    ("service: takikan, reason: rule_8050", "service: welfare, reason: rule_8050", "rules[1].service", "unknown service 'welfare'"),
+    ("reason: rule_carer", "reason: rule_karer", "rules[2].reason", "unknown reason 'rule_karer'"),
+    ('when: {signal: "8050"}', 'when: {signal: "8051"}', "rules[1].when", "unknown signal '8051'"),
+    ("{answer: household, has: elderly_65_plus}", "{answer: household, in: [elderly_65_plus]}",
+     "signals.8050.when", "takes many choices"),
+    ("when: {domains_at_least: 2}", "when: {domains_at_least: 5}", "rules[0].id", "can never fire"),
+    ("when: {domains_exactly: 1}, service: domain", "when: {domains_at_least: 0}, service: takikan",
+     "fallback", "can never be reached"),
+    ("when: {domains_at_least: 2}", "when: {domains_most: 2}", "rules[0].when", "a condition needs one of"),
+])
+def test_broken_rules_fail_with_file_rule_and_line(tmp_path, old, new, where, what):
+    path = broken_default(tmp_path, old, new)
+    with pytest.raises(DataFileError) as info:
+        load_policy(path)
+    message = str(info.value)
+    assert str(path) in message and where in message and what in message and "(line " in message
+
+
+def test_a_rule_shadowed_by_an_earlier_one_is_reported(tmp_path):
+    path = rules_file(tmp_path, """
+        version: shadow-1
+        extends: default
+        rules:
+          - {id: all_isolation, when: {answer: concerns, has: isolation}, service: takikan, reason: rule_no_domain}
+          - {id: isolated_8050, when: {all: [{answer: concerns, has: isolation}, {answer: age_band, in: ["40_64"]}]},
+             service: houkatsu, reason: rule_8050}
+    """)
+    with pytest.raises(DataFileError, match=r"rules\[1\]\.id \(line \d+\): rule 'isolated_8050' can never fire"):
+        load_policy(path)
+
+
+def test_a_municipality_extends_the_default_with_its_own_signal_and_reason(tmp_path):
+    path = rules_file(tmp_path, """
+        version: tsunagi-city-2027.1
+        extends: default
+        reasons:
+          foreign_paperwork: {ja: "外国籍の方の手続き支援", en: "Help with paperwork in a foreign language"}
+        signals:
+          paperwork_only:
+            when: {all: [{answer: concerns, has: language_procedures}, {domains_exactly: 0}]}
+        rules:
+          - {id: paperwork, when: {signal: paperwork_only}, service: jiritsu, reason: foreign_paperwork}
+    """)
+    policy = load_policy(path)
+    assert policy.version.startswith("tsunagi-city-2027.1+")
+    a = validate_answers({"subject": "self", "age_band": "18_39", "danger_now": "no",
+                          "concerns": ["language_procedures"]})
+    d = decide(a, PROVIDERS, policy=policy)
+    assert (d.service, d.rule) == ("jiritsu", "paperwork")
+    assert "paperwork_only" not in [r.code for r in d.reasons]
+    from tsunagi.domain.triage.reasons import render_reason
+
+    reason = next(r for r in d.reasons if r.code == "foreign_paperwork")
+    assert render_reason(reason, str, "en", policy.reason_texts) == "Help with paperwork in a foreign language"
+    # the default rules still apply after the municipality's own
+    b = validate_answers({"subject": "self", "age_band": "65_plus", "danger_now": "no"})
+    assert decide(b, PROVIDERS, policy=policy).service == "houkatsu"
+
+
+def test_changing_the_rules_changes_the_version(tmp_path):
+    path = broken_default(tmp_path, "version: default-2026.1", "version: default-2026.1")
+    same = load_policy(path)
+    assert same.version == load_policy().version
+    edited = broken_default(tmp_path, "reason: rule_no_domain}", "reason: rule_no_domain}  # edited")
+    assert load_policy(edited).version != same.version
+
+
+def test_app_start_up_stops_on_a_broken_rules_file(tmp_path, database_url):
+    from tsunagi import create_app
+
+    path = broken_default(tmp_path, "service: shogai", "service: kaigo")
+    with pytest.raises(DataFileError, match="domains.disability.service"):
+        create_app({"TESTING": True, "DATABASE_URL": database_url, "TRIAGE_RULES_FILE": str(path)})

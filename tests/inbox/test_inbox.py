@@ -1,0 +1,61 @@
+"""Provider side: sign in, see only your own provider's intakes, every read audited."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tests.conftest import PASSWORD
+from tests.kiosk_helpers import csrf_token
+from tsunagi.domain.models import AuditEvent
+
+
+def login(client, username, password=PASSWORD):
+    page = client.get("/provider/login")
+    return client.post("/provider/login", data={"username": username, "password": password,
+                                                "csrf_token": csrf_token(page.text)})
+
+
+def test_routed_provider_sees_the_intake_and_others_do_not(app, session, provider_users, submitted):
+    intake = submitted.intake
+    owner, other = app.test_client(), app.test_client()
+    assert login(owner, "houkatsu-minami").status_code == 302
+    assert login(other, "houkatsu-kita").status_code == 302
+
+    inbox = owner.get("/provider/")
+    assert f"/provider/intakes/{intake.id}" in inbox.text
+    detail = owner.get(f"/provider/intakes/{intake.id}")
+    assert detail.status_code == 200
+    assert "山田 花子" in detail.text and "090-1234-5678" in detail.text
+    assert "65歳以上" in detail.text  # reasons in Japanese for providers
+    assert "その人は何歳ですか。" in detail.text and "65歳以上" in detail.text
+
+    assert f"/provider/intakes/{intake.id}" not in other.get("/provider/").text
+    assert other.get(f"/provider/intakes/{intake.id}").status_code == 404
+
+
+def test_every_read_is_audited_without_the_data(app, session, provider_users, submitted):
+    client = app.test_client()
+    login(client, "houkatsu-minami")
+    client.get(f"/provider/intakes/{submitted.intake.id}")
+    client.get(f"/provider/intakes/{submitted.intake.id}")
+    events = session.scalars(select(AuditEvent).where(AuditEvent.action == "intake_read")).all()
+    assert len(events) == 2
+    assert {e.intake_id for e in events} == {submitted.intake.id}
+    assert all(e.actor_id is not None and e.remote_addr for e in events)
+
+
+def test_wrong_password_is_refused(client, provider_users):
+    response = login(client, "houkatsu-minami", "not the password")
+    assert response.status_code == 401
+    assert "ユーザー名またはパスワードが正しくありません。" in response.text
+    assert client.get("/provider/").status_code == 302
+
+
+def test_login_failures_are_rate_limited(client, provider_users):
+    codes = [login(client, "houkatsu-minami", f"wrong {i}").status_code for i in range(8)]
+    assert codes[:6] == [401] * 6
+    assert codes[-1] == 429
+
+
+def test_anonymous_is_sent_to_login(client, submitted):
+    response = client.get(f"/provider/intakes/{submitted.intake.id}")
+    assert response.status_code == 302 and "/provider/login" in response.headers["Location"]

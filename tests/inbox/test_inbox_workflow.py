@@ -1,0 +1,173 @@
+"""Inbox behaviour providers rely on: per-provider read state, duplicates flagged,
+overdue on the coordinator's board, counts-only notifications, session limits."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from tests.conftest import PASSWORD
+from tests.inbox.test_inbox import login
+from tests.kiosk_helpers import Journey, csrf_token
+from tsunagi.domain import accounts, lifecycle
+from tsunagi.domain.models import Intake, OutboxMessage
+
+
+def test_read_state_is_per_provider(app, session, provider_users, make_intake):
+    intake = make_intake(multi_agency=True).intake
+    minami, kita = app.test_client(), app.test_client()
+    login(minami, "houkatsu-minami")
+    login(kita, "houkatsu-kita")
+    assert "Unread" in minami.get("/provider/").text or "未読" in minami.get("/provider/").text
+    minami.get(f"/provider/intakes/{intake.id}")
+    assert "未読" not in minami.get("/provider/").text
+    # handed to kita: it is unread there although minami has read it
+    staff = session.scalar(select(accounts.User).where(accounts.User.username == "houkatsu-minami"))
+    lifecycle.transition(session, intake, "transfer", staff, reason="北部に転居", to_provider="houkatsu-kita")
+    session.commit()
+    assert "未読" in kita.get("/provider/").text
+
+
+def test_probable_duplicates_are_flagged_not_merged(app, session, provider_users, make_intake):
+    first, second = make_intake().intake, make_intake().intake  # same phone number
+    client = app.test_client()
+    login(client, "houkatsu-minami")
+    page = client.get("/provider/").text
+    assert page.count("重複の可能性") == 2
+    assert session.scalar(select(Intake).where(Intake.id == first.id)) is not None
+    assert session.scalar(select(Intake).where(Intake.id == second.id)) is not None
+
+
+def test_overdue_intakes_are_on_the_coordinators_board(app, session, provider_users, make_intake):
+    late = make_intake().intake
+    late.routed_at = datetime.now(timezone.utc) - timedelta(days=10)
+    fresh = make_intake(answers={"subject": "self", "age_band": "65_plus", "danger_now": "yes", "area": "minami"}).intake
+    session.commit()
+    accounts.create_user(session, "coord", PASSWORD, "coordinator")
+    session.commit()
+    client = app.test_client()
+    login(client, "coord")
+    board = client.get("/provider/board").text
+    assert f"/provider/intakes/{late.id}" in board and f"/provider/intakes/{fresh.id}" in board
+    overdue_only = client.get("/provider/?overdue=1").text
+    assert late.id in overdue_only and fresh.id not in overdue_only
+    assert "山田" not in board
+
+
+def test_notifications_carry_counts_and_a_link_only(app, session, demo):
+    accounts.create_user(session, "kita-staff", PASSWORD, "provider_staff", "houkatsu-kita", email="kita@example.jp")
+    session.commit()
+    client = app.test_client()
+    Journey(client, locale="en").answer_all(
+        {"subject": "self", "age_band": "65_plus", "concerns": ["violence"], "danger_now": "yes", "area": "kita"},
+        {"name": "Ana Lima", "phone": "090-1111-2222", "email": "ana@example.com", "free_text": "my son hits me"})
+    messages = session.scalars(select(OutboxMessage)).all()
+    assert [m.recipient for m in messages] == ["kita@example.jp"]
+    text = messages[0].subject + messages[0].body
+    assert "1" in messages[0].subject and "/provider/" in messages[0].body
+    for private in ("Ana", "Lima", "090-1111-2222", "ana@example.com", "son", "violence", "暴力", "65"):
+        assert private not in text, private
+
+
+def test_idle_sessions_end(app, provider_users):
+    client = app.test_client()
+    login(client, "houkatsu-minami")
+    assert client.get("/provider/").status_code == 200
+    with client.session_transaction() as s:
+        s["seen_at"] -= 31 * 60
+    response = client.get("/provider/")
+    assert response.status_code == 302 and "/provider/login" in response.headers["Location"]
+
+
+def test_sessions_end_after_twelve_hours_even_when_active(app, provider_users):
+    client = app.test_client()
+    login(client, "houkatsu-minami")
+    with client.session_transaction() as s:
+        s["login_at"] -= 12 * 3600 + 1
+    assert client.get("/provider/").status_code == 302
+
+
+def test_login_rate_limit_is_per_account(app, provider_users):
+    attacker = app.test_client()
+    for i in range(6):
+        assert login(attacker, "houkatsu-minami", f"guess {i}").status_code == 401
+    assert login(attacker, "houkatsu-minami", PASSWORD).status_code == 429
+    # another account from the same place is not locked out by it
+    assert login(app.test_client(), "houkatsu-kita").status_code == 302
+
+
+def test_actions_from_the_inbox_page(app, session, provider_users, make_intake):
+    intake = make_intake().intake
+    client = app.test_client()
+    login(client, "houkatsu-minami")
+    page = client.get(f"/provider/intakes/{intake.id}")
+    csrf = csrf_token(page.text)
+    client.post(f"/provider/intakes/{intake.id}/transitions", data={"csrf_token": csrf, "action": "accept"})
+    refused = client.post(f"/provider/intakes/{intake.id}/transitions",
+                          data={"csrf_token": csrf, "action": "reopen"}, follow_redirects=True)
+    assert "cannot reopen" in refused.text
+    session.refresh(intake)
+    assert intake.status == "accepted"
+
+
+def test_counts_include_unshared_intakes_and_nothing_identifying(app, session, make_intake):
+    make_intake()
+    make_intake(share=False)
+    accounts.create_user(session, "coord", PASSWORD, "coordinator")
+    session.commit()
+    client = app.test_client()
+    login(client, "coord")
+    today = datetime.now(timezone.utc).date()
+    csv_text = client.get(f"/provider/stats?from={today}&to={today}&format=csv").get_data(as_text=True)
+    lines = csv_text.strip().splitlines()
+    assert lines[0] == "month,location,channel,service,priority,status,outcome,count"
+    assert sum(int(line.rsplit(",", 1)[1]) for line in lines[1:]) == 2
+    assert any(",not_shared," in line for line in lines)
+    assert "山田" not in csv_text and "090" not in csv_text
+    assert client.get("/provider/stats?from=yesterday").status_code == 400
+
+
+def test_notifications_go_through_a_real_smtp_server(app, session, demo):
+    """A local SMTP server on loopback receives the counts-only message."""
+    from aiosmtpd.controller import Controller
+
+    from tests.browser.conftest import free_port
+
+    received = []
+
+    class Handler:
+        async def handle_DATA(self, server, smtp_session, envelope):
+            received.append((envelope.rcpt_tos, envelope.content.decode()))
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_SENDER="tsunagi@city.example.jp")
+        accounts.create_user(session, "kita-staff", PASSWORD, "provider_staff", "houkatsu-kita", email="kita@example.jp")
+        session.commit()
+        Journey(app.test_client(), locale="en").answer_all(
+            {"subject": "self", "age_band": "65_plus", "concerns": ["health"], "danger_now": "no", "area": "kita"},
+            {"name": "Ana Lima", "phone": "090-1111-2222"})
+    finally:
+        controller.stop()
+    assert len(received) == 1
+    recipients, content = received[0]
+    assert recipients == ["kita@example.jp"] and "From: tsunagi@city.example.jp" in content
+    assert "Ana" not in content and "090-1111-2222" not in content
+    message = session.scalar(select(OutboxMessage))
+    assert message.sent_at is not None
+
+
+def test_a_failing_mail_server_loses_nothing(app, session, demo):
+    from tests.browser.conftest import free_port
+
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())  # nothing listens there
+    accounts.create_user(session, "kita-staff", PASSWORD, "provider_staff", "houkatsu-kita", email="kita@example.jp")
+    session.commit()
+    receipt = Journey(app.test_client(), locale="en").answer_all(
+        {"subject": "self", "age_band": "65_plus", "concerns": ["health"], "danger_now": "no", "area": "kita"})
+    assert receipt.status_code == 200
+    assert session.scalar(select(Intake)).provider_id is not None
+    assert session.scalar(select(OutboxMessage)).sent_at is None

@@ -1,0 +1,167 @@
+"""Intake services: route answers, store an intake with its consent and decision.
+
+Takes a SQLAlchemy `Session`; the caller commits.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Callable, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tsunagi.domain import follow_up, municipality
+from tsunagi.domain.consent import ConsentGiven, allows_service, may_share
+from tsunagi.domain.models import District, Intake, IntakeEvent, Location, Provider, TriageRules
+from tsunagi.domain.triage.answers import Answers, InvalidAnswers, validate_answers
+from tsunagi.domain.triage.decide import Decision, ProviderInfo, decide
+from tsunagi.domain.triage.reasons import render_reason
+from tsunagi.domain.triage.rules import Policy, load_policy
+
+
+def provider_infos(session: Session) -> list[ProviderInfo]:
+    rows = session.scalars(select(Provider).order_by(Provider.preference, Provider.id))
+    return [
+        ProviderInfo(id=p.id, code=p.code, service=p.service, districts=tuple(p.districts),
+                     municipality_wide=p.municipality_wide, languages=tuple(p.languages),
+                     active=p.active)
+        for p in rows
+    ]
+
+
+def district_codes(session: Session) -> list[str]:
+    return list(session.scalars(select(District.code).order_by(District.position)))
+
+
+def parse_answers(session: Session, raw: Mapping[str, Any]) -> Answers:
+    """:raise InvalidAnswers: not canonical, or an area the municipality does not have."""
+    return validate_answers(raw, district_codes(session))
+
+
+def route(session: Session, answers: Answers, locale: str, policy: Policy | None = None) -> Decision:
+    muni = municipality.current(session)
+    return decide(
+        answers, provider_infos(session),
+        has_welfare_office=muni.has_welfare_office if muni else True, locale=locale, policy=policy,
+    )
+
+
+def keep_rules(session: Session, policy: Policy) -> None:
+    """Keep the rules text under its version, so a routing can be explained after they change."""
+    if session.get(TriageRules, policy.version) is None:
+        session.add(TriageRules(version=policy.version, source=policy.source))
+
+
+def decision_view(session: Session, record: Mapping[str, Any], gettext: Callable[[str], str],
+                  locale: str, policy: Policy | None = None) -> dict[str, Any]:
+    """A stored or fresh decision in the public shape of CONTRACT.md, reasons rendered."""
+    provider = session.get(Provider, record["provider_id"]) if record.get("provider_id") else None
+    return {
+        "service": record["service"],
+        "priority": record["priority"],
+        "domains": list(record["domains"]),
+        "signals": list(record["signals"]),
+        "rule": record["rule"],
+        "rules_version": record["rules_version"],
+        "provider": None if provider is None else {
+            "id": provider.code,
+            "name": municipality.localized(provider.name, locale),
+            "phone": provider.phone,
+            "hours": municipality.localized(provider.hours, locale),
+            "service": provider.service,
+            "choice": record["provider_choice"],
+        },
+        "reasons": [
+            {"code": r["code"], "text": render_reason(r, gettext, locale, policy.reason_texts if policy else None)}
+            for r in record["reasons"]
+        ],
+    }
+
+
+def contact_key(contact: Mapping[str, str] | None) -> str | None:
+    """A hash of the phone number (digits only) or else the email (lower case)."""
+    if not contact:
+        return None
+    digits = re.sub(r"\D", "", contact.get("phone") or "")
+    value = f"tel:{digits}" if len(digits) >= 6 else (
+        f"mail:{contact['email'].strip().lower()}" if contact.get("email") else None)
+    return hashlib.sha256(value.encode()).hexdigest() if value else None
+
+
+def probable_duplicates(session: Session, intake: Intake, days: int) -> list[Intake]:
+    """Other intakes with the same contact within `days` of this one: flagged, never merged."""
+    if not intake.contact_key:
+        return []
+    created = intake.created_at
+    return list(session.scalars(
+        select(Intake).where(Intake.contact_key == intake.contact_key, Intake.id != intake.id,
+                             Intake.created_at >= created - timedelta(days=days),
+                             Intake.created_at <= created + timedelta(days=days))
+        .order_by(Intake.created_at)
+    ))
+
+
+@dataclass
+class Submitted:
+    intake: Intake
+    secrets: follow_up.Secrets
+    decision: Decision
+
+
+def submit(
+    session: Session,
+    *,
+    form_id: str,
+    form_version: int,
+    locale: str,
+    channel: str,
+    location: Location,
+    answers: Mapping[str, Any],
+    identifying: Mapping[str, str | None],
+    consent: ConsentGiven,
+    policy: Policy | None = None,
+    decision: Decision | None = None,
+) -> Submitted:
+    """Validate, route and store an intake with its consent and follow-up secrets.
+
+    Without consent to share, the identifying fields are not stored and the intake is
+    not routed to anyone (its decision is kept, for counts and to show the resident where
+    to go); it still gets a follow-up code.
+
+    :raise InvalidAnswers: the answers are not canonical (keys named `answers.<question>`).
+    """
+    policy = policy or load_policy()
+    try:
+        parsed = parse_answers(session, answers)
+    except InvalidAnswers as exc:
+        raise exc.under("answers") from None
+    # A decision the caller already made for these answers (the kiosk shows it before
+    # consent) is not made again.
+    decision = decision or route(session, parsed, locale, policy)
+    keep_rules(session, policy)
+    intake = Intake(
+        form_id=form_id, form_version=form_version, locale=locale, channel=channel,
+        location=location, answers=parsed.as_record(), area=parsed.area, service=decision.service,
+        priority=decision.priority, decision=decision.to_record(),
+        rules_version=decision.rules_version, status="received",
+    )
+    consent.record(intake)
+    if may_share(intake) and allows_service(consent, decision.service):
+        intake.provider_id = decision.provider_id
+        intake.name = (identifying.get("name") or "").strip() or None
+        contact = {k: v.strip() for k in ("phone", "email") if (v := identifying.get(k)) and v.strip()}
+        intake.contact = contact or None
+        intake.contact_key = contact_key(contact)
+        intake.free_text = (identifying.get("free_text") or "").strip() or None
+    else:
+        intake.status = "not_shared"
+    session.add(intake)
+    session.flush()
+    session.add(IntakeEvent(intake_id=intake.id, to_status=intake.status,
+                            provider_id=intake.provider_id))
+    secrets = follow_up.issue(session, intake)
+    session.flush()
+    return Submitted(intake=intake, secrets=secrets, decision=decision)

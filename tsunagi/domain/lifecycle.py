@@ -1,0 +1,188 @@
+"""The case lifecycle providers move an intake through (DOMAIN.md, "Case lifecycle").
+
+received → accepted | returned (つなぎもどし: re-routed to the next suitable provider or the
+multi-agency team) | transferred (to a chosen provider, consent permitting) → contacted →
+in_support → closed (with outcome) | interrupted (only after recorded failed contact
+attempts, 実施要綱 L1447-1457); reopen from closed or interrupted (L1226-1246).
+
+Every rule is checked here, not in the views: who may act, which action is allowed from
+which status, what consent a share needs. Each transition writes an `IntakeEvent` (who,
+when, from, to, why). Takes a `Session`; the caller commits.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tsunagi.domain import follow_up, intakes
+from tsunagi.domain.consent import ConsentRequired, allows_service, require_share
+from tsunagi.domain.models import FollowUp, Intake, IntakeEvent, Provider, User
+from tsunagi.domain.triage.decide import choose_provider
+from tsunagi.domain.triage.reasons import Reason
+from tsunagi.domain.vocabulary import MULTI_AGENCY, NEEDS_REASON, OUTCOMES, PROVIDER_ROLES, TRANSITIONS
+
+
+class TransitionRefused(ValueError):
+    """The action is not allowed; `code` says why in one word for the API."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Settings:
+    interrupt_after_failed_contacts: int = 3
+    follow_up_days_after_closure: int = 180
+
+
+def may_act(user: User, intake: Intake, action: str) -> bool:
+    """Staff of the intake's provider may do everything; the coordinator may transfer
+    (re-assign) and reopen; nobody else may act."""
+    if user.role in PROVIDER_ROLES and user.provider_id is not None:
+        return intake.provider_id == user.provider_id
+    if user.role == "coordinator":
+        return action in ("transfer", "reopen")
+    return False
+
+
+def _reroute_reasons(intake: Intake, entry: dict) -> None:
+    decision = dict(intake.decision)
+    decision["reroutes"] = [*decision.get("reroutes", []), entry]
+    intake.decision = decision
+
+
+def _next_provider(session: Session, intake: Intake, exclude: set[int]) -> tuple[Provider, list[Reason]]:
+    """つなぎもどし: the next suitable provider of the same service, else the multi-agency team."""
+    infos = [p for p in intakes.provider_infos(session) if p.id not in exclude]
+    reasons: list[Reason] = []
+    for service in dict.fromkeys((intake.service, MULTI_AGENCY)):
+        chosen, how = choose_provider(service, intake.area, intake.locale, infos)
+        if chosen is not None:
+            if service != intake.service:
+                reasons.append(Reason("provider_missing"))
+            reasons.append(Reason(f"provider_{how}"))
+            return session.get(Provider, chosen.id), reasons
+    raise TransitionRefused("no_provider", "no other provider can take this intake")
+
+
+def transition(
+    session: Session,
+    intake: Intake,
+    action: str,
+    actor: User,
+    *,
+    reason: str | None = None,
+    to_provider: str | None = None,
+    outcome: str | None = None,
+    settings: Settings = Settings(),
+    now: datetime | None = None,
+) -> IntakeEvent:
+    """Apply `action` to `intake` on behalf of `actor` and record it.
+
+    :raise TransitionRefused: unknown action, not allowed for this actor or from this
+        status, missing reason/outcome/provider, too few failed contacts to interrupt.
+    :raise ConsentRequired: a share (return, transfer) the resident's consent does not allow.
+    """
+    if action not in TRANSITIONS:
+        raise TransitionRefused("unknown_action", f"unknown action {action!r}; actions: {', '.join(TRANSITIONS)}")
+    if not may_act(actor, intake, action):
+        raise TransitionRefused("forbidden", "you may not act on this intake")
+    allowed_from, to_status = TRANSITIONS[action]
+    if intake.status not in allowed_from:
+        raise TransitionRefused("invalid_transition", f"cannot {action} an intake that is {intake.status}")
+    reason = (reason or "").strip() or None
+    if action in NEEDS_REASON and not reason:
+        raise TransitionRefused("reason_required", f"{action} needs a reason")
+    now = now or datetime.now(timezone.utc)
+    from_status, from_provider = intake.status, intake.provider_id
+
+    if action in ("return", "transfer"):
+        require_share(intake)
+        if action == "return":
+            # Never back to a provider that already returned it.
+            excluded = {from_provider} | {r["from"] for r in intake.decision.get("reroutes", [])
+                                          if r["action"] == "return"}
+            target, reasons = _next_provider(session, intake, {p for p in excluded if p})
+        else:
+            target = session.scalar(select(Provider).where(Provider.code == to_provider)) if to_provider else None
+            if target is None or not target.active:
+                raise TransitionRefused("unknown_provider", f"no active provider {to_provider!r}")
+            if target.id == from_provider:
+                raise TransitionRefused("same_provider", "the intake is already with this provider")
+            reasons = []
+        if not allows_service(intake.consent, target.service):
+            raise ConsentRequired("the resident has not agreed to the multi-agency team")
+        _reroute_reasons(intake, {
+            "action": action, "from": from_provider, "to": target.id, "at": now.isoformat(),
+            "reasons": [{"code": r.code, "params": dict(r.params)} for r in reasons],
+        })
+        intake.provider_id = target.id
+        intake.service = target.service
+        intake.routed_at = now
+    elif action == "contact_failed":
+        intake.failed_contacts += 1
+    elif action == "interrupt":
+        if intake.failed_contacts < settings.interrupt_after_failed_contacts:
+            raise TransitionRefused(
+                "contact_attempts_required",
+                f"record at least {settings.interrupt_after_failed_contacts} failed contact attempts first "
+                f"({intake.failed_contacts} so far)")
+    elif action == "close":
+        if outcome not in OUTCOMES:
+            raise TransitionRefused("outcome_required", f"closing needs an outcome: {', '.join(OUTCOMES)}")
+        intake.outcome = outcome
+    elif action == "reopen":
+        intake.outcome = None
+        intake.failed_contacts = 0
+
+    if to_status is not None:
+        intake.status = to_status
+        intake.status_changed_at = now
+    _follow_up_validity(session, intake, settings, now)
+    event = IntakeEvent(intake_id=intake.id, actor_id=actor.id, from_status=from_status,
+                        to_status=intake.status, provider_id=intake.provider_id,
+                        reason=_event_reason(action, reason, outcome))
+    session.add(event)
+    session.flush()
+    return event
+
+
+def _event_reason(action: str, reason: str | None, outcome: str | None) -> str:
+    parts = [action]
+    if outcome:
+        parts.append(f"outcome={outcome}")
+    if reason:
+        parts.append(reason)
+    return ": ".join(parts)
+
+
+def _follow_up_validity(session: Session, intake: Intake, settings: Settings, now: datetime) -> None:
+    """The QR stays valid after closure for a while, so the resident can come back (L5234)."""
+    expires = now + timedelta(days=settings.follow_up_days_after_closure) if intake.status == "closed" else None
+    for row in _live_follow_ups(session, intake):
+        row.expires_at = expires
+
+
+def _live_follow_ups(session: Session, intake: Intake):
+    return session.scalars(select(FollowUp).where(FollowUp.intake_id == intake.id, FollowUp.revoked_at.is_(None)))
+
+
+def revoke_follow_up(session: Session, intake: Intake, actor: User) -> follow_up.Secrets:
+    """Revoke the resident's token and code (e.g. the receipt was lost or seen by others)
+    and issue new ones, shown once to the provider to pass on."""
+    if not (may_act(actor, intake, "accept") or actor.role == "coordinator"):
+        raise TransitionRefused("forbidden", "you may not act on this intake")
+    now = datetime.now(timezone.utc)
+    for row in _live_follow_ups(session, intake):
+        row.revoked_at = now
+    secrets = follow_up.issue(session, intake)
+    session.add(IntakeEvent(intake_id=intake.id, actor_id=actor.id, from_status=intake.status,
+                            to_status=intake.status, provider_id=intake.provider_id,
+                            reason="follow_up_revoked"))
+    session.flush()
+    return secrets
+

@@ -1,0 +1,358 @@
+"""Database models (SQLAlchemy 2, typed). Models never commit and never touch Flask."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
+from typing import Annotated, Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text, func, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class TZDateTime(TypeDecorator):
+    """A timestamp that always comes back as an aware UTC datetime.
+
+    PostgreSQL keeps `timestamptz`; SQLite keeps text without a zone and hands back naive
+    datetimes. Values are written in UTC (a naive one is taken to be UTC already) and read
+    back with the UTC zone, so no caller has to mend a naive datetime.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+# A row's time of creation, set by the database (never a default computed in Python).
+CreatedAt = Annotated[datetime, mapped_column(server_default=func.now())]
+
+
+def new_id() -> str:
+    """Opaque identifier for rows that appear in URLs: random, so it reveals no counts."""
+    return secrets.token_hex(12)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+        list[dict[str, Any]]: JSON,
+        datetime: TZDateTime(),
+    }
+
+
+class Municipality(Base):
+    __tablename__ = "municipality"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[dict[str, Any]]
+    has_welfare_office: Mapped[bool] = mapped_column(Boolean)
+    emergency_contacts: Mapped[list[dict[str, Any]]]
+    # Readings of local names for the furigana on Japanese pages: {word: reading}.
+    furigana: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
+    loaded_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class District(Base):
+    __tablename__ = "district"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[dict[str, Any]]
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Location(Base):
+    """A place intakes come from: a kiosk at a library or hub, or an outreach team."""
+
+    __tablename__ = "location"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[dict[str, Any]]
+    district: Mapped[str | None] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Provider(Base):
+    __tablename__ = "provider"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[dict[str, Any]]
+    service: Mapped[str] = mapped_column(String(16), index=True)
+    districts: Mapped[list[str]]
+    municipality_wide: Mapped[bool] = mapped_column(Boolean, default=False)
+    languages: Mapped[list[str]]
+    phone: Mapped[str] = mapped_column(String(32))
+    hours: Mapped[dict[str, Any]]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The municipality's preference among providers that fit equally well: lower first.
+    preference: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class User(Base):
+    """A person (or a provider's system) who signs in to the provider side or the API."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(32))
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("provider.id"))
+    email: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Part of the login session's identity: raising it (disable, password change) ends
+    # every session the user has open.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[CreatedAt]
+
+    provider: Mapped[Provider | None] = relationship()
+
+    # The user protocol of Flask-Login, written here so models import no Flask.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_epoch}"
+
+
+class Intake(Base):
+    """One resident's answers, the routing decision and the case's status.
+
+    `name`, `contact` and `free_text` are the identifying fields: they stay empty when the
+    resident did not consent to sharing.
+    """
+
+    __tablename__ = "intake"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
+    form_id: Mapped[str] = mapped_column(String(64))
+    form_version: Mapped[int] = mapped_column(Integer)
+    locale: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
+    answers: Mapped[dict[str, Any]]
+    area: Mapped[str | None] = mapped_column(String(32))
+    name: Mapped[str | None] = mapped_column(Text)
+    contact: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    free_text: Mapped[str | None] = mapped_column(Text)
+    service: Mapped[str] = mapped_column(String(16), index=True)
+    priority: Mapped[str] = mapped_column(String(16))
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("provider.id"), index=True)
+    decision: Mapped[dict[str, Any]]
+    rules_version: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    status_changed_at: Mapped[CreatedAt]
+    # SHA-256 of the normalized phone or email: finds probable duplicates without
+    # comparing plaintext; cleared with the contact when consent is withdrawn.
+    contact_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    failed_contacts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    routed_at: Mapped[CreatedAt]
+
+    location: Mapped[Location] = relationship()
+    provider: Mapped[Provider | None] = relationship()
+    consent: Mapped[Consent | None] = relationship(back_populates="intake", uselist=False)
+    events: Mapped[list[IntakeEvent]] = relationship(
+        back_populates="intake", order_by="IntakeEvent.id"
+    )
+
+
+class Consent(Base):
+    """What the resident agreed to, with the exact text version they were shown."""
+
+    __tablename__ = "consent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intake_id: Mapped[str] = mapped_column(ForeignKey("intake.id"), unique=True)
+    text_id: Mapped[str] = mapped_column(String(64))
+    text_version: Mapped[int] = mapped_column(Integer)
+    text_hash: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(16))
+    share_with_provider: Mapped[bool] = mapped_column(Boolean)
+    multi_agency_meeting: Mapped[bool] = mapped_column(Boolean)
+    contact_methods: Mapped[list[str]]
+    channel: Mapped[str] = mapped_column(String(16))
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
+    mode: Mapped[str] = mapped_column(String(16), default="self")
+    witness_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    contact_time: Mapped[str | None] = mapped_column(String(200))
+    proxy_relationship: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[CreatedAt]
+    withdrawn_at: Mapped[datetime | None] = mapped_column()
+    withdrawn_via: Mapped[str | None] = mapped_column(String(16))  # follow_up | provider
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    intake: Mapped[Intake] = relationship(back_populates="consent")
+
+
+class IntakeEvent(Base):
+    """A step in the case's lifecycle: who moved it, from what, to what, and why."""
+
+    __tablename__ = "intake_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intake_id: Mapped[str] = mapped_column(ForeignKey("intake.id"), index=True)
+    at: Mapped[CreatedAt]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("provider.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    intake: Mapped[Intake] = relationship(back_populates="events")
+
+
+class FollowUp(Base):
+    """The resident's way back to the case. Only hashes of the token and code are kept."""
+
+    __tablename__ = "follow_up"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intake_id: Mapped[str] = mapped_column(ForeignKey("intake.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[CreatedAt]
+    expires_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+    intake: Mapped[Intake] = relationship()
+
+
+class AuditEvent(Base):
+    """Who read or did what to which intake, and from where. Never the data itself."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    intake_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+
+
+class KioskDraft(Base):
+    """Answers of a resident still at the kiosk, held server-side (never in the browser).
+
+    The browser's session cookie holds only a random key; the row is deleted when the
+    resident finishes, quits or the kiosk resets.
+    """
+
+    __tablename__ = "kiosk_draft"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
+    answers: Mapped[dict[str, Any]]
+    urgent_seen: Mapped[bool] = mapped_column(Boolean, default=False)
+    intake_id: Mapped[str | None] = mapped_column(ForeignKey("intake.id"))
+    # The follow-up secrets are kept only until the receipt has been shown and the
+    # resident leaves; afterwards only their hashes exist (FollowUp).
+    receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class TriageRules(Base):
+    """Every version of the triage rules that decided an intake, as written."""
+
+    __tablename__ = "triage_rules"
+
+    version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    first_used_at: Mapped[CreatedAt]
+
+
+class IntakeRead(Base):
+    """Read state per provider: one provider opening a case does not mark it read for another."""
+
+    __tablename__ = "intake_read"
+
+    intake_id: Mapped[str] = mapped_column(ForeignKey("intake.id"), primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"), primary_key=True)
+    first_read_at: Mapped[CreatedAt]
+
+
+class ResidentMessage(Base):
+    """A message the resident sent from the follow-up page to the provider."""
+
+    __tablename__ = "resident_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intake_id: Mapped[str] = mapped_column(ForeignKey("intake.id"), index=True)
+    body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[CreatedAt]
+
+
+class OutboxMessage(Base):
+    """A notification email: sent through SMTP when configured, kept for the demo outbox."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[CreatedAt]
+    sent_at: Mapped[datetime | None] = mapped_column()
+
+
+class IdempotencyRecord(Base):
+    """One `Idempotency-Key` of one API user: the request's hash and, once done, the
+    response, encrypted with a key derived from the Idempotency-Key itself (which only the
+    client holds), because it carries the resident's follow-up secrets."""
+
+    __tablename__ = "idempotency_record"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))  # in_flight | done
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class SessionToken(Base):
+    """A short-lived bearer token issued when a worker signs in to the outreach app
+    (POST /api/v1/tokens). Only its hash is kept; signing out revokes it, and raising the
+    user's `session_epoch` (disable, password change) ends it like a provider's session."""
+
+    __tablename__ = "session_token"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Tokens go with their user when demo setup re-creates the accounts.
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    session_epoch: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[CreatedAt]
+    expires_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,188 @@
+"""The municipality as data: districts, locations, providers and emergency contacts.
+
+A municipality edits one YAML file; `load_file` validates it (errors name the file, the
+path inside it and the line) and `apply` writes it to the database, updating rows by code.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import ConfigDict, Field, field_validator, model_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tsunagi.domain import ROOT, models
+from tsunagi.domain.datafile import Problem, Strict, load_model
+from tsunagi.domain.furigana import FuriganaError, check_dictionary
+from tsunagi.domain.vocabulary import EMERGENCY_KINDS, SERVICES, language_of
+
+DEMO_FILE = ROOT / "municipalities" / "demo.yaml"
+
+Code = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+class Localized(Strict):
+    """A proper name in Japanese, with optional renderings in other locales."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    ja: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _non_empty(self) -> "Localized":
+        for key, value in (self.model_extra or {}).items():
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError(f"the {key!r} text must be a non-empty string")
+        return self
+
+
+class DistrictSpec(Strict):
+    code: str = Code
+    name: Localized
+
+
+class LocationSpec(Strict):
+    code: str = Code
+    kind: Literal["library", "hub", "outreach"]
+    name: Localized
+    district: str | None = None
+
+
+class ProviderSpec(Strict):
+    code: str = Code
+    name: Localized
+    service: str
+    districts: list[str] | Literal["all"]
+    languages: list[str] = Field(min_length=1)
+    phone: str = Field(pattern=r"^[0-9#+][0-9-]{1,20}$")
+    hours: Localized
+    active: bool = True
+    # Among providers of a service that fit equally (same area, same language), the
+    # lower preference is chosen first; equal preferences keep the file's order.
+    preference: int = 0
+
+    @field_validator("service")
+    @classmethod
+    def _known_service(cls, value: str) -> str:
+        if value not in SERVICES:
+            raise ValueError(f"{value!r} is not one of {', '.join(SERVICES)}")
+        return value
+
+
+class EmergencyContact(Strict):
+    kind: Literal[EMERGENCY_KINDS]  # type: ignore[valid-type]
+    number: str = Field(pattern=r"^[0-9#][0-9-]{1,20}$")
+
+
+class MunicipalitySpec(Strict):
+    code: str = Code
+    name: Localized
+    has_welfare_office: bool
+    districts: list[DistrictSpec] = Field(min_length=1)
+    locations: list[LocationSpec] = Field(min_length=1)
+    providers: list[ProviderSpec] = Field(min_length=1)
+    emergency_contacts: list[EmergencyContact] = Field(min_length=1)
+    # Readings for the furigana on Japanese pages, for names the analyzer misreads:
+    # {word: reading in kana}, e.g. {市立: しりつ}.
+    furigana: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("furigana")
+    @classmethod
+    def _readings(cls, value: dict[str, str]) -> dict[str, str]:
+        try:
+            return check_dictionary(value, "furigana")
+        except FuriganaError as error:
+            raise ValueError(str(error).removeprefix("furigana: ")) from None
+
+
+
+def _references(spec: MunicipalitySpec) -> list[Problem]:
+    """Codes must be unique per section and districts must exist."""
+    problems: list[Problem] = []
+    for section in ("districts", "locations", "providers"):
+        seen: set[str] = set()
+        for i, item in enumerate(getattr(spec, section)):
+            if item.code in seen:
+                problems.append(((section, i, "code"), f"code {item.code!r} appears twice"))
+            seen.add(item.code)
+    districts = {d.code for d in spec.districts}
+    known = ", ".join(sorted(districts))
+    for i, loc in enumerate(spec.locations):
+        if loc.district is not None and loc.district not in districts:
+            problems.append((("locations", i, "district"), f"unknown district {loc.district!r} (known: {known})"))
+    for i, prov in enumerate(spec.providers):
+        if prov.districts != "all":
+            for j, d in enumerate(prov.districts):
+                if d not in districts:
+                    problems.append((("providers", i, "districts", j), f"unknown district {d!r} (known: {known})"))
+    return problems
+
+
+def load_file(path: Path | str) -> MunicipalitySpec:
+    """:raise DataFileError: the file is unreadable or invalid; the message says where."""
+    return load_model(path, MunicipalitySpec, _references)
+
+
+def _upsert(session: Session, model: type, code: str, **values: Any) -> Any:
+    row = session.scalar(select(model).where(model.code == code))
+    if row is None:
+        row = model(code=code)
+        session.add(row)
+    for key, value in values.items():
+        setattr(row, key, value)
+    return row
+
+
+def apply(session: Session, spec: MunicipalitySpec) -> models.Municipality:
+    """Write `spec` to the database, updating rows by code. The caller commits.
+
+    Rows that disappeared from the file are deactivated, not deleted: intakes refer to them.
+    """
+    muni = _upsert(
+        session,
+        models.Municipality,
+        spec.code,
+        name=spec.name.model_dump(),
+        has_welfare_office=spec.has_welfare_office,
+        emergency_contacts=[c.model_dump() for c in spec.emergency_contacts],
+        furigana=dict(spec.furigana),
+    )
+    session.flush()
+    for pos, d in enumerate(spec.districts):
+        _upsert(session, models.District, d.code, municipality_id=muni.id, name=d.name.model_dump(), position=pos)
+    for loc in spec.locations:
+        _upsert(
+            session, models.Location, loc.code, municipality_id=muni.id, kind=loc.kind,
+            name=loc.name.model_dump(), district=loc.district, active=True,
+        )
+    for p in spec.providers:
+        _upsert(
+            session, models.Provider, p.code, municipality_id=muni.id, name=p.name.model_dump(),
+            service=p.service, districts=[] if p.districts == "all" else list(p.districts),
+            municipality_wide=p.districts == "all", languages=list(p.languages), phone=p.phone,
+            hours=p.hours.model_dump(), active=p.active, preference=p.preference,
+        )
+    for model, codes in (
+        (models.Location, {x.code for x in spec.locations}),
+        (models.Provider, {x.code for x in spec.providers}),
+    ):
+        for row in session.scalars(select(model).where(model.code.not_in(codes))):
+            row.active = False
+    session.flush()
+    return muni
+
+
+def current(session: Session) -> models.Municipality | None:
+    return session.scalar(select(models.Municipality).order_by(models.Municipality.id))
+
+
+def localized(text: dict[str, Any] | None, locale: str) -> str:
+    """Pick the rendering of a proper name for `locale`: exact, language, English, Japanese.
+    やさしい日本語 (ja@easy) is Japanese: its names are the Japanese ones."""
+    if not text:
+        return ""
+    lang = language_of(locale)
+    for key in (locale, lang, "en", "ja"):
+        if text.get(key):
+            return text[key]
+    return next(iter(text.values()))

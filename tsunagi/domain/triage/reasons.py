@@ -1,0 +1,59 @@
+"""Reason codes of the triage and their English source texts (msgids), rendered in the
+reader's language; translations live in translations/. A municipality's rules file may
+define reasons of its own, with their texts per locale."""
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any, Callable, Mapping, NamedTuple
+
+from tsunagi.domain.vocabulary import N_, SERVICES, language_of
+
+REASON_TEXTS: dict[str, str] = {
+    "elderly_age": N_("Aged 65 or over"),
+    "elderly_care": N_("Worried about the care of an older person"),
+    "disability": N_("Disability"),
+    "child_age": N_("A child or young person under 18"),
+    "child_pregnant": N_("Pregnancy"),
+    "child_concern": N_("Pregnancy, raising children or school"),
+    "poverty": N_("Money, work, housing or food"),
+    "rule_multi_domain": N_("Needs in %(count)s areas: the multi-agency team coordinates the support"),
+    "rule_8050": N_("8050: aged 40-64, withdrawn from society, lives with an older family member"),
+    "rule_carer": N_("Young carer or double care: caring for family while young or raising children"),
+    "rule_single_domain": N_("One area of need: %(service)s"),
+    "rule_no_domain": N_("No single place fits: the multi-agency team takes the first contact"),
+    "no_welfare_office": N_("The town has no welfare office: the town's own consultation desk helps"),
+    "urgent_danger": N_("Someone may be in danger now"),
+    "urgent_violence": N_("Violence or abuse"),
+    "provider_area": N_("This provider covers your area"),
+    "provider_language": N_("This provider speaks your language"),
+    "provider_wide": N_("This provider serves the whole municipality"),
+    "provider_missing": N_("No provider of this kind is available: the multi-agency team takes it"),
+}
+
+
+class Reason(NamedTuple):
+    """A message code with its parameters; rendered in the reader's language later.
+    (A tuple rather than a frozen dataclass: thousands are made per second.)"""
+
+    code: str
+    params: Mapping[str, Any] = MappingProxyType({})
+
+
+def render_reason(reason: Reason | Mapping[str, Any], gettext: Callable[[str], str],
+                  locale: str = "ja", custom: Mapping[str, Mapping[str, str]] | None = None) -> str:
+    """The reason in the reader's language; `gettext` is bound to that language.
+
+    `custom` holds a municipality's own reasons (from its rules file), per locale.
+    """
+    code = reason.code if isinstance(reason, Reason) else reason["code"]
+    params = dict(reason.params if isinstance(reason, Reason) else reason.get("params", {}))
+    text = REASON_TEXTS.get(code)
+    if text is None:
+        own = (custom or {}).get(code)
+        if not own:
+            return code
+        return own.get(locale) or own.get(language_of(locale)) or own.get("en") or own["ja"]
+    if "service" in params:
+        params["service"] = gettext(SERVICES.get(params["service"], params["service"]))
+    translated = gettext(text)
+    return translated % params if params else translated

@@ -1,0 +1,129 @@
+"""The product's vocabulary: every code, status, role, locale and pattern, defined once.
+
+Modules that need only a word (`WAITING`, `JST`, a role) import it from here, not from
+the behaviour that first needed it. Texts are English msgids, marked with `N_` and
+translated where they are rendered.
+"""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated where it is rendered."""
+    return message
+
+
+# --- routing targets (DOMAIN.md, "The routing targets") ------------------------------
+# | code     | provider (Japanese)                        |
+# |----------|--------------------------------------------|
+# | houkatsu | 地域包括支援センター                       |
+# | shogai   | 障害者相談支援事業 / 基幹相談支援センター  |
+# | kodomo   | 利用者支援事業 (こども家庭センター型 ほか) |
+# | jiritsu  | 自立相談支援事業                           |
+# | choson   | 福祉事務所未設置町村相談事業               |
+# | takikan  | 多機関協働事業                             |
+SERVICES: dict[str, str] = {
+    "houkatsu": N_("community general support center (older people)"),
+    "shogai": N_("disability consultation support"),
+    "kodomo": N_("children and family center"),
+    "jiritsu": N_("life and work consultation (self-reliance support)"),
+    "choson": N_("town consultation desk (no welfare office)"),
+    "takikan": N_("multi-agency team"),
+}
+MULTI_AGENCY = "takikan"
+PRIORITIES = ("urgent", "normal")
+
+# --- locales -------------------------------------------------------------------------
+# Shipped locales, each named in its own script for the language picker. `ja@easy` is
+# やさしい日本語 (easy Japanese, the register municipalities use for everyone): CLDR has no
+# code for it, so it is Japanese with the modifier `easy`; its pages carry `lang="ja"`.
+LOCALES: dict[str, str] = {
+    "ja": "日本語",
+    "ja@easy": "やさしい にほんご",
+    "en": "English",
+    "zh_Hans": "中文（简体）",
+    "zh_Hant": "中文（繁體）",
+    "ko": "한국어",
+    "vi": "Tiếng Việt",
+    "fil": "Filipino",
+    "pt_BR": "Português (Brasil)",
+    "es": "Español",
+    "ne": "नेपाली",
+    "id": "Bahasa Indonesia",
+    "th": "ภาษาไทย",
+    "my": "မြန်မာဘာသာ",
+}
+PROVIDER_LOCALE = "ja"
+
+
+def language_of(locale: str) -> str:
+    """The language of a locale: "ja@easy" (やさしい日本語) is Japanese, "zh_Hans" Chinese,
+    "pt_BR" Portuguese."""
+    return locale.split("@")[0].split("_")[0].lower()
+
+
+# Japanese locales that show furigana, and whether a page starts with them shown.
+FURIGANA_LOCALES: dict[str, bool] = {"ja": False, "ja@easy": True}
+JST = ZoneInfo("Asia/Tokyo")
+
+# --- places, channels, consent -------------------------------------------------------
+LOCATION_KINDS = ("library", "hub", "outreach")
+KIOSK_KINDS = ("library", "hub")
+CHANNELS = ("kiosk", "outreach")
+CONTACT_METHODS = ("phone", "sms", "email", "visit", "none")
+CONSENT_MODES = ("self", "verbal", "proxy")
+# What a resident typed that identifies them: stored only with consent to share.
+IDENTIFYING = ("name", "phone", "email", "free_text")
+
+# --- patterns a resident's input must match (forms, API schema, OpenAPI, outreach app) --
+PHONE_PATTERN = r"^\+?[0-9][0-9\- ()]{5,25}$"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+# --- roles (tsunagi.domain.access says what each may do) -----------------------------
+PROVIDER_ROLES = ("provider_staff", "provider_lead", "provider_system")
+ROLES = (*PROVIDER_ROLES, "coordinator", "admin", "outreach_worker")
+# Roles that sign in to the outreach app. Provider staff use the inbox and its session.
+OUTREACH_ROLES = ("outreach_worker",)
+
+# --- case lifecycle (DOMAIN.md, "Case lifecycle") ------------------------------------
+STATUSES = ("not_shared", "received", "returned", "transferred", "accepted", "contacted",
+            "in_support", "closed", "interrupted")
+WAITING = frozenset({"received", "returned", "transferred"})  # not yet accepted
+# action: (statuses it may start from, status it leads to; None keeps the status)
+TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
+    "accept": (WAITING, "accepted"),
+    "return": (WAITING, "returned"),
+    "transfer": (WAITING | {"accepted"}, "transferred"),
+    "contact_failed": (frozenset({"accepted", "contacted", "in_support"}), None),
+    "contacted": (frozenset({"accepted"}), "contacted"),
+    "start_support": (frozenset({"contacted"}), "in_support"),
+    "close": (frozenset({"accepted", "contacted", "in_support"}), "closed"),
+    "interrupt": (frozenset({"accepted", "contacted", "in_support"}), "interrupted"),
+    "reopen": (frozenset({"closed", "interrupted"}), "accepted"),
+}
+NEEDS_REASON = frozenset({"return", "transfer", "interrupt", "reopen"})
+OUTCOMES = ("connected", "resolved", "declined", "no_contact", "moved_away", "other")
+
+# What each case status means to the resident, in plain words.
+STATUS_TEXTS: dict[str, str] = {
+    "received": N_("Your consultation has been received. %(provider)s will contact you."),
+    "not_shared": N_("As you chose, your answers were not sent to anyone. You can contact the office below yourself."),
+    "accepted": N_("%(provider)s has taken on your consultation."),
+    "contacted": N_("%(provider)s has contacted you."),
+    "in_support": N_("%(provider)s is supporting you."),
+    "closed": N_("Your consultation is closed. If things change, you can contact %(provider)s again at any time."),
+    "returned": N_("Your consultation has been passed to %(provider)s, which fits it better."),
+    "transferred": N_("Your consultation has been passed to %(provider)s, which fits it better."),
+    "interrupted": N_("We could not reach you. Please contact %(provider)s when you can."),
+}
+
+# --- emergency contacts a municipality lists -----------------------------------------
+EMERGENCY_TEXTS: dict[str, str] = {
+    "police": N_("Police (danger, violence, crime)"),
+    "fire_ambulance": N_("Ambulance and fire"),
+    "child_abuse": N_("Child abuse hotline"),
+    "domestic_violence": N_("Domestic violence hotline"),
+    "mental_health": N_("Mental health and suicide prevention line"),
+}
+EMERGENCY_KINDS = tuple(EMERGENCY_TEXTS)

@@ -1,0 +1,186 @@
+"""`flask --app wsgi ...` commands for municipal IT: load data, accounts, triage.
+
+Translation catalogs are handled by `script/translate` (tsunagi.translations), which
+works without a running app: the app refuses to start while a consent text is untranslated.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from tsunagi.domain import accounts, municipality
+from tsunagi.domain.datafile import DataFileError
+from tsunagi.domain.models import User
+from tsunagi.domain.triage.answers import InvalidAnswers
+from tsunagi.domain.vocabulary import ROLES
+from tsunagi.web.extensions import db
+
+municipality_cli = AppGroup("municipality", help="Municipality data (districts, providers...).")
+users_cli = AppGroup("users", help="Provider-side accounts.")
+demo_cli = AppGroup("demo", help="Demo data (only with TSUNAGI_DEMO=1).")
+triage_cli = AppGroup("triage", help="Try the triage rules.")
+
+
+def _load(path: str):
+    try:
+        return municipality.load_file(path)
+    except DataFileError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@municipality_cli.command("check")
+@click.argument("path", type=click.Path(dir_okay=False))
+def municipality_check(path: str) -> None:
+    """Validate a municipality file without loading it."""
+    spec = _load(path)
+    click.echo(f"{path}: ok ({len(spec.districts)} districts, {len(spec.locations)} locations, "
+               f"{len(spec.providers)} providers)")
+
+
+@municipality_cli.command("furigana")
+@click.argument("path", type=click.Path(dir_okay=False))
+def municipality_furigana(path: str) -> None:
+    """Print the Japanese names in PATH with the readings residents will see (漢字[かんじ]);
+    correct a wrong one under `furigana:` in the file."""
+    from tsunagi.domain.furigana import Reader, project_dictionary
+
+    spec = _load(path)
+    reader = Reader({**project_dictionary(), **spec.furigana})
+    texts = [spec.name.ja] + [item.name.ja for section in (spec.districts, spec.locations, spec.providers)
+                              for item in section]
+    texts += [p.hours.ja for p in spec.providers]
+    for text in dict.fromkeys(t for t in texts if t):
+        click.echo("".join(base if reading is None else f"{base}[{reading}]"
+                           for base, reading in reader.segments(text)))
+
+
+@municipality_cli.command("load")
+@click.argument("path", type=click.Path(dir_okay=False), required=False)
+@click.option("--demo", is_flag=True, help="Load the shipped demo municipality.")
+def municipality_load(path: str | None, demo: bool) -> None:
+    """Validate PATH and write it to the database (rows are matched by code)."""
+    if bool(path) == demo:
+        raise click.UsageError("give a PATH or --demo")
+    spec = _load(str(municipality.DEMO_FILE) if demo else path)
+    municipality.apply(db.session, spec)
+    db.session.commit()
+    click.echo(f"loaded {spec.code}: {len(spec.districts)} districts, {len(spec.locations)} locations, "
+               f"{len(spec.providers)} providers")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--provider", "provider_code", help="Provider code (for provider roles).")
+@click.option("--email", help="Where notification emails go.")
+def users_create(username: str, role: str, provider_code: str | None, email: str | None) -> None:
+    """Create an account; prints its API token once. Asks for a password, except for a
+    provider_system account (a provider's own software), which has a token only."""
+    password = None
+    if role != "provider_system":
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        _user, token = accounts.create_user(db.session, username, password, role, provider_code, email=email)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"created {username} ({role}); API token (shown once): {token}")
+
+
+@demo_cli.command("setup")
+def demo_setup() -> None:
+    """Load the demo municipality and (re)create demo accounts with fresh passwords.
+
+    Writes them to instance/demo-credentials.json. Refuses outside demo mode.
+    """
+    if not current_app.config["DEMO"]:
+        raise click.ClickException("demo accounts exist only in demo mode (TSUNAGI_DEMO=1)")
+    spec = _load(str(municipality.DEMO_FILE))
+    municipality.apply(db.session, spec)
+    wanted = [(p.code, "provider_staff", p.code) for p in spec.providers]
+    wanted += [("coordinator", "coordinator", None), ("admin", "admin", None),
+               ("outreach", "outreach_worker", None)]
+    credentials = []
+    for username, role, provider_code in wanted:
+        password = secrets.token_urlsafe(12)
+        existing = db.session.scalar(select(User).where(User.username == username))
+        if existing is None:
+            _user, token = accounts.create_user(db.session, username, password, role, provider_code,
+                                                email=f"{username}@demo.invalid")
+        else:  # intakes refer to the account (witness, audit): keep it, renew its secrets
+            token = accounts.reset_credentials(existing, password)
+        credentials.append({"username": username, "password": password, "api_token": token,
+                            "role": role, "provider": provider_code})
+    db.session.commit()
+    path = Path(current_app.instance_path) / "demo-credentials.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(credentials, ensure_ascii=False, indent=2))
+    path.chmod(0o600)
+    click.echo(f"demo accounts written to {path}")
+
+
+@triage_cli.command("explain")
+def triage_explain() -> None:
+    """Read {"answers": {...}, "area"?, "locale"?} on stdin; print the decision as JSON."""
+    from tsunagi.web.context import explain
+
+    try:
+        payload = json.loads(sys.stdin.read() or "null")
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"stdin is not JSON: {exc}") from None
+    try:
+        decision = explain(db.session, payload)
+    except InvalidAnswers as exc:
+        raise click.ClickException(f"invalid answers: {exc}") from None
+    click.echo(json.dumps(decision, ensure_ascii=False, indent=2))
+
+
+@triage_cli.command("check")
+@click.argument("cases_file", type=click.Path(dir_okay=False))
+def triage_check(cases_file: str) -> None:
+    """Run a table of cases (YAML: name, answers, area?, locale?, expect) against the rules.
+
+    Prints PASS or FAIL per case with what differed; exits 1 when any case fails.
+    """
+    from tsunagi.domain.triage.cases import load_cases
+    from tsunagi.web.context import explain
+
+    try:
+        cases = load_cases(cases_file)
+    except DataFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    failed = 0
+    for case in cases:
+        payload = {"answers": case.answers, "locale": case.locale}
+        if case.area:
+            payload["area"] = case.area
+        try:
+            decision = explain(db.session, payload)
+        except InvalidAnswers as exc:
+            failed += 1
+            click.echo(f"FAIL  {case.name}: invalid answers ({exc})")
+            continue
+        got = {"service": decision["service"], "priority": decision["priority"], "rule": decision["rule"],
+               "provider": (decision["provider"] or {}).get("id")}
+        diffs = [f"{k}: expected {v}, got {got[k]}" for k, v in case.expect.model_dump().items()
+                 if v is not None and got[k] != v]
+        if diffs:
+            failed += 1
+            click.echo(f"FAIL  {case.name}: " + "; ".join(diffs))
+        else:
+            click.echo(f"PASS  {case.name}: {got['service']} ({got['rule']}, {got['priority']})")
+    click.echo(f"{len(cases) - failed} passed, {failed} failed")
+    if failed:
+        sys.exit(1)
+
+
+def init_app(app: Flask) -> None:
+    for group in (municipality_cli, users_cli, demo_cli, triage_cli):
+        app.cli.add_command(group)

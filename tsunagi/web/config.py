@@ -1,0 +1,89 @@
+"""Settings: defaults here, then `TSUNAGI_*` environment variables, then the factory's
+`config` argument (tests)."""
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+DEFAULTS = {
+    "DATABASE_URL": None,  # default: SQLite file in the instance folder
+    "SQLITE_BUSY_TIMEOUT_MS": 5000,
+    "DEMO": False,
+    # Base URL printed in QR codes; behind a proxy set it to the public https address.
+    "BASE_URL": None,
+    "KIOSK_DRAFT_TTL_MINUTES": 60,
+    # Kiosk idle reset: a warning after this many seconds without input, then a countdown
+    # (WCAG 2.2.1 wants at least 20 s to answer it) before the screen is cleared.
+    "KIOSK_IDLE_SECONDS": 90,
+    "KIOSK_WARNING_SECONDS": 20,
+    # Directory of the intake form specs (<form id>.yaml); default: the forms/ package.
+    "FORMS_DIR": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+    "MAX_CONTENT_LENGTH": 256 * 1024,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "FOLLOW_UP_RATE_LIMIT": "6 per minute",
+    "LOGIN_RATE_LIMIT": "6 per minute",
+    # Outreach app: how long a session token lives after the worker signs in.
+    "SESSION_TOKEN_HOURS": 12,
+    "BABEL_DEFAULT_LOCALE": "ja",
+    # Provider side (issue: inbox)
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_ABSOLUTE_HOURS": 12,
+    "OVERDUE_BUSINESS_DAYS": 2,
+    "OVERDUE_URGENT_HOURS": 4,
+    "DUPLICATE_WINDOW_DAYS": 30,
+    "INTERRUPT_AFTER_FAILED_CONTACTS": 3,
+    "FOLLOW_UP_DAYS_AFTER_CLOSURE": 180,
+    # Notification email; without SMTP_HOST messages are kept in the outbox only.
+    "SMTP_HOST": None,
+    "SMTP_PORT": 25,
+    "SMTP_SENDER": "tsunagi@localhost",
+    "SMTP_USERNAME": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_STARTTLS": False,
+    # A municipality's own rules file (see tsunagi/domain/triage/default.yaml); default: DOMAIN.md's.
+    "TRIAGE_RULES_FILE": None,
+}
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _demo_secret(instance: Path) -> str:
+    # The demo keeps one generated key in the instance folder so that every gunicorn
+    # worker signs sessions with the same key.
+    path = instance / "secret-key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def init_app(app: Flask, overrides: dict | None) -> None:
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("TSUNAGI")
+    if overrides:
+        app.config.from_mapping(overrides)
+    instance = Path(app.instance_path)
+    if not app.config["DATABASE_URL"]:
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'tsunagi.sqlite3'}"
+    if not app.config.get("SECRET_KEY"):
+        if app.config.get("TESTING"):
+            app.config["SECRET_KEY"] = secrets.token_hex(32)
+        elif app.config["DEMO"]:
+            app.config["SECRET_KEY"] = _demo_secret(instance)
+        else:
+            raise ConfigError(
+                "TSUNAGI_SECRET_KEY is not set. Generate one with "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`, "
+                "or set TSUNAGI_DEMO=1 to run the demo."
+            )

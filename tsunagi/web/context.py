@@ -1,0 +1,107 @@
+"""Helpers that need the running app: its triage policy, the explanation shared by
+`flask triage explain` and `POST /api/v1/triage` (so both answer identically), and the
+notification sent after an intake is routed."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, url_for
+from flask_babel import gettext
+from sqlalchemy.orm import Session
+
+from tsunagi.domain import furigana, intakes, lifecycle, municipality, overdue
+from tsunagi.domain.notifications import notify_provider, smtp_sender
+from tsunagi.domain.triage.answers import InvalidAnswers
+from tsunagi.domain.triage.rules import Policy
+from tsunagi.domain.vocabulary import EMERGENCY_TEXTS, LOCALES, PROVIDER_LOCALE
+from tsunagi.web.extensions import db
+from tsunagi.web.i18n import gettext_in
+
+
+def staff_inbox(bp: Blueprint, endpoint: str) -> None:
+    """Notification emails link to `bp`'s `endpoint` (the offices' inbox)."""
+    bp.record_once(lambda state: state.app.extensions.__setitem__("tsunagi.inbox_endpoint", f"{bp.name}.{endpoint}"))
+
+
+def policy() -> Policy:
+    """The app's compiled triage policy (loaded once by create_app)."""
+    return current_app.extensions["tsunagi.policy"]
+
+
+def explain(session: Session, payload: Any) -> dict[str, Any]:
+    """The decision for `payload` ({"answers", "area"?, "locale"?}); stores nothing.
+
+    :raise InvalidAnswers: the payload or its answers are not valid."""
+    if not isinstance(payload, dict):
+        raise InvalidAnswers({"body": "must be an object with 'answers'"})
+    unknown = set(payload) - {"answers", "area", "locale"}
+    if unknown:
+        raise InvalidAnswers({k: "unknown field" for k in sorted(unknown)})
+    answers = payload.get("answers")
+    if not isinstance(answers, dict):
+        raise InvalidAnswers({"answers": "required, an object of canonical answers"})
+    locale = payload.get("locale", "ja")
+    if not isinstance(locale, str) or locale not in LOCALES:
+        raise InvalidAnswers({"locale": f"must be one of {', '.join(LOCALES)}"})
+    raw = dict(answers)
+    if payload.get("area") is not None:
+        raw["area"] = payload["area"]
+    parsed = intakes.parse_answers(session, raw)
+    decision = intakes.route(session, parsed, locale, policy())
+    return intakes.decision_view(session, decision.to_record(), gettext_in(locale), locale, policy())
+
+
+def lifecycle_settings() -> lifecycle.Settings:
+    config = current_app.config
+    return lifecycle.Settings(interrupt_after_failed_contacts=config["INTERRUPT_AFTER_FAILED_CONTACTS"],
+                    follow_up_days_after_closure=config["FOLLOW_UP_DAYS_AFTER_CLOSURE"])
+
+
+def overdue_policy() -> overdue.Policy:
+    config = current_app.config
+    return overdue.Policy(business_days=config["OVERDUE_BUSINESS_DAYS"], urgent_hours=config["OVERDUE_URGENT_HOURS"])
+
+
+def notify_after_submit(session: Session, intake) -> None:
+    """Tell the routed provider's users how many intakes wait (counts only). A mail
+    server that fails does not lose the intake: the message stays in the outbox."""
+    if intake.provider_id is None:
+        return
+    config = current_app.config
+    send = None
+    if config["SMTP_HOST"]:
+        send = smtp_sender(config["SMTP_HOST"], int(config["SMTP_PORT"]), config["SMTP_SENDER"],
+                           config["SMTP_USERNAME"], config["SMTP_PASSWORD"], bool(config["SMTP_STARTTLS"]))
+    endpoint = current_app.extensions["tsunagi.inbox_endpoint"]
+    base = (config["BASE_URL"] or "").rstrip("/")
+    url = base + url_for(endpoint) if base else url_for(endpoint, _external=True)
+    notify_provider(session, intake.provider_id, url, gettext_in(PROVIDER_LOCALE), send)
+    session.commit()
+
+
+def present_settings():
+    """The settings of the shared presenter (tsunagi.web.present)."""
+    from tsunagi.web.present import Settings
+
+    return Settings(overdue=overdue_policy(), duplicate_window_days=current_app.config["DUPLICATE_WINDOW_DAYS"],
+                    policy=policy())
+
+
+def emergency_contacts() -> list[dict[str, str]]:
+    """The municipality's emergency numbers, labelled in the request's language."""
+    muni = municipality.current(db.session)
+    return [{"label": gettext(EMERGENCY_TEXTS[c["kind"]]), "number": c["number"]}
+            for c in (muni.emergency_contacts if muni else [])]
+
+
+def furigana_reader() -> furigana.Reader:
+    """The furigana reader with the project's reading dictionary and the municipality's
+    own readings (its `furigana:`); one per set of words, kept on the app."""
+    muni = municipality.current(db.session)
+    words = {**furigana.project_dictionary(), **((muni.furigana or {}) if muni else {})}
+    key = tuple(sorted(words.items()))
+    readers = current_app.extensions.setdefault("tsunagi.furigana", {})
+    if key not in readers:
+        readers.clear()
+        readers[key] = furigana.Reader(words)
+    return readers[key]

@@ -1,0 +1,103 @@
+"""Engine and per-request `Session` for the Flask app, plus Alembic commands.
+
+Domain services never import this module: views pass them `db.session`.
+"""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app, g
+from flask.cli import AppGroup
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from tsunagi.domain import ROOT
+
+MIGRATIONS = ROOT / "migrations"
+
+
+def make_engine(url: str, *, busy_timeout_ms: int = 5000, **kwargs) -> Engine:
+    """Create an engine; on SQLite, set busy_timeout first, then WAL and foreign keys.
+
+    busy_timeout must come before journal_mode: switching to WAL needs a lock, and
+    without the timeout a second worker starting at the same moment fails at once.
+    """
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no branch
+            cursor = dbapi_connection.cursor()
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.close()
+
+    return engine
+
+
+def alembic_config(url: str):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the schema at `url` to `revision` (from nothing if the database is empty)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url), revision)
+
+
+class Database:
+    """Holds the app's engine and hands each app context one `Session`."""
+
+    def init_app(self, app: Flask) -> None:
+        engine = make_engine(
+            app.config["DATABASE_URL"],
+            busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"],
+            pool_pre_ping=True,
+        )
+        app.extensions["tsunagi.db"] = sessionmaker(engine, expire_on_commit=False)
+        app.teardown_appcontext(self._close)
+        app.cli.add_command(db_cli)
+
+    @property
+    def engine(self) -> Engine:
+        return current_app.extensions["tsunagi.db"].kw["bind"]
+
+    @property
+    def session(self) -> Session:
+        if "db_session" not in g:
+            g.db_session = current_app.extensions["tsunagi.db"]()
+        return g.db_session
+
+    @staticmethod
+    def _close(_exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+
+db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def upgrade_command(revision: str) -> None:
+    """Migrate the schema to REVISION (default: head)."""
+    upgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"database at {revision}")
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True)
+def revision_command(message: str) -> None:
+    """Write a new migration from the difference between models and database."""
+    from alembic import command
+
+    command.revision(
+        alembic_config(current_app.config["DATABASE_URL"]), message=message, autogenerate=True
+    )

@@ -1,0 +1,88 @@
+"""Locales and the choice of locale for each request."""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, request
+from flask_babel import force_locale, get_locale, gettext
+
+from tsunagi.domain import TRANSLATIONS
+from tsunagi.domain.vocabulary import LOCALES
+
+
+def speaks(bp: Blueprint, locale: str) -> None:
+    """Every page of `bp` is in `locale` (the provider pages are Japanese), whatever the
+    browser asks for."""
+    bp.record_once(lambda state: state.app.extensions.setdefault("tsunagi.fixed_locales", {})
+                   .__setitem__(bp.name, locale))
+
+
+def select_locale() -> str:
+    """Kiosk pages carry the locale in the URL; /f takes ?lang=; a blueprint may speak one
+    locale only (`speaks`); else the browser's choice."""
+    args = request.view_args or {}
+    if args.get("locale") in LOCALES:
+        return args["locale"]
+    if request.args.get("lang") in LOCALES:
+        return request.args["lang"]
+    fixed = current_app.extensions.get("tsunagi.fixed_locales", {}).get(request.blueprint)
+    if fixed:
+        return fixed
+    return request.accept_languages.best_match(list(LOCALES)) or "ja"
+
+
+def html_lang(locale) -> str:
+    """BCP 47 tag for a `lang` attribute: zh_Hans → zh-Hans, pt_BR → pt-BR; やさしい日本語
+    (ja@easy, which has no code of its own) is Japanese: ja."""
+    return str(locale or "ja").split("@")[0].replace("_", "-")
+
+
+def gettext_in(locale: str):
+    """A gettext bound to `locale`, for rendering stored reasons for another reader."""
+
+    def translate(message: str) -> str:
+        with force_locale(locale):
+            return gettext(message)
+
+    return translate
+
+
+class MissingTranslations(RuntimeError):
+    pass
+
+
+def missing_translations(msgids: list[str]) -> dict[str, list[str]]:
+    """The msgids without a translation in each shipped locale's compiled catalog.
+
+    English is the source language: its msgids are the text.
+    """
+    from babel.support import Translations
+
+    missing: dict[str, list[str]] = {}
+    for locale in LOCALES:
+        if locale == "en":
+            continue
+        catalog = Translations.load(str(TRANSLATIONS), [locale])
+        table = getattr(catalog, "_catalog", {})
+        gone = [m for m in msgids if not table.get(m)]
+        if gone:
+            missing[locale] = gone
+    return missing
+
+
+def require_translations(msgids: list[str], what: str) -> None:
+    """:raise MissingTranslations: naming `what`, the locale and the first missing text."""
+    missing = missing_translations(msgids)
+    if missing:
+        lines = [f"{locale}: {len(ids)} missing, first {ids[0]!r}" for locale, ids in missing.items()]
+        raise MissingTranslations(
+            f"{what} is not translated in every shipped locale (run `flask translate compile` "
+            "after translating):\n" + "\n".join(lines))
+
+
+def init_app(app: Flask) -> None:
+    from tsunagi.web.extensions import babel
+
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["LOCALES"] = LOCALES
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.filters["html_lang"] = html_lang

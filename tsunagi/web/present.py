@@ -1,0 +1,125 @@
+"""An intake as a provider reads it, shared by the inbox pages and the provider API.
+
+Labels and reasons are in Japanese (the providers' language); the resident's free text
+stays in the language it was written in, which is named. Identifying fields are left out
+when the resident's consent does not allow sharing (never given, or withdrawn).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from forms.spec import load_form_version
+from tsunagi.domain import intakes, municipality, overdue
+from tsunagi.domain.consent import may_share
+from tsunagi.domain.models import District, Intake, Provider, ResidentMessage
+from tsunagi.domain.triage.reasons import render_reason
+from tsunagi.domain.triage.rules import Policy
+from tsunagi.domain.vocabulary import LOCALES, SERVICES
+from tsunagi.web.i18n import gettext_in
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the presenter needs of the running app (tsunagi.web.context.present_settings)."""
+
+    overdue: overdue.Policy
+    duplicate_window_days: int
+    policy: Policy
+
+
+def summary(session: Session, settings: Settings, intake: Intake, read_ids: set[str],
+            now: datetime) -> dict[str, Any]:
+    """A row of the inbox: nothing identifying, nothing from the answers."""
+    return {
+        "id": intake.id,
+        "received_at": intake.created_at.isoformat(),
+        "priority": intake.priority,
+        "status": intake.status,
+        "service": intake.service,
+        "provider": intake.provider.code if intake.provider else None,
+        "area": intake.area,
+        "unread": intake.id not in read_ids,
+        "overdue": overdue.is_overdue(intake, settings.overdue, now),
+        "duplicate_of": [d.id for d in intakes.probable_duplicates(
+            session, intake, settings.duplicate_window_days)],
+    }
+
+
+def answers_ja(intake: Intake) -> list[tuple[str, str]]:
+    """The answers with the Japanese labels of the form version they were given in; when
+    that version is no longer kept, the stored values under their question ids."""
+    spec = load_form_version(intake.form_id, intake.form_version)
+    if spec is None:
+        return [(qid, "、".join(v) if isinstance(v, list) else str(v)) for qid, v in intake.answers.items()]
+    ja = gettext_in("ja")
+    rows = []
+    for q in spec.questions():
+        if q.personal or q.id not in intake.answers:
+            continue
+        value = intake.answers[q.id]
+        labels = {c.value: c.label for c in q.choices}
+        if q.type == "yesno":
+            labels = {"yes": "Yes", "no": "No"}
+        shown = [ja(labels.get(v, v)) for v in (value if isinstance(value, list) else [value])]
+        rows.append((ja(q.label), "、".join(shown) if shown else "—"))
+    return rows
+
+
+def detail(session: Session, settings: Settings, intake: Intake) -> dict[str, Any]:
+    ja = gettext_in("ja")
+    shared = may_share(intake)
+    district = session.scalar(select(District).where(District.code == intake.area)) if intake.area else None
+    c = intake.consent
+    reroutes = []
+    for entry in intake.decision.get("reroutes", []):
+        source, target = session.get(Provider, entry["from"]), session.get(Provider, entry["to"])
+        reroutes.append({
+            "action": entry["action"], "at": entry["at"],
+            "from": source.code if source else None, "to": target.code if target else None,
+            "reasons": [render_reason(r, ja, "ja", settings.policy.reason_texts) for r in entry["reasons"]],
+        })
+    messages = session.scalars(select(ResidentMessage).where(ResidentMessage.intake_id == intake.id)
+                                  .order_by(ResidentMessage.id))
+    return {
+        "id": intake.id,
+        "received_at": intake.created_at.isoformat(),
+        "status": intake.status,
+        "priority": intake.priority,
+        "service": intake.service,
+        "service_name": ja(SERVICES[intake.service]),
+        "provider": intake.provider.code if intake.provider else None,
+        "location": municipality.localized(intake.location.name, "ja"),
+        "channel": intake.channel,
+        "area": municipality.localized(district.name, "ja") if district else None,
+        "language": LOCALES.get(intake.locale, intake.locale),
+        "locale": intake.locale,
+        "form": {"id": intake.form_id, "version": intake.form_version},
+        "answers": [{"question": q, "answer": a} for q, a in answers_ja(intake)],
+        "decision": intakes.decision_view(session, intake.decision, ja, "ja", settings.policy),
+        "reroutes": reroutes,
+        "consent": {
+            "text_id": c.text_id, "text_version": c.text_version, "text_hash": c.text_hash,
+            "locale": c.locale, "channel": c.channel, "mode": c.mode,
+            "share_with_provider": c.share_with_provider, "multi_agency_meeting": c.multi_agency_meeting,
+            "contact_methods": list(c.contact_methods), "contact_time": c.contact_time,
+            "withdrawn": c.withdrawn_at is not None,
+            "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None,
+        },
+        "resident": None if not shared else {
+            "name": intake.name,
+            "contact": dict(intake.contact or {}),
+            "free_text": intake.free_text,
+            "free_text_language": LOCALES.get(intake.locale, intake.locale),
+        },
+        "messages": [{"at": m.created_at.isoformat(), "body": m.body if shared else None} for m in messages],
+        "failed_contacts": intake.failed_contacts,
+        "outcome": intake.outcome,
+        "events": [{"at": e.at.isoformat(), "from": e.from_status, "to": e.to_status, "reason": e.reason,
+                    "actor": e.actor_id} for e in intake.events],
+        "overdue": overdue.is_overdue(intake, settings.overdue, datetime.now(timezone.utc)),
+    }
