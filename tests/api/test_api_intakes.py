@@ -175,3 +175,26 @@ def test_oversized_requests_are_413(client, worker):
     payload["contact"]["free_text"] = "x" * 400_000
     response = post(client, headers, payload)
     assert response.status_code == 413 and response.mimetype == "application/problem+json"
+
+
+def test_maintenance_purge_deletes_week_old_idempotency_records_only(app, client, session, worker):
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import update
+
+    from tsunagi.domain.models import IdempotencyRecord
+
+    _user, headers = worker
+    for key in ("old-key-0123456789", "new-key-0123456789"):
+        response = client.post("/api/v1/intakes", json=body(client), headers={**headers, "Idempotency-Key": key})
+        assert response.status_code == 201
+    session.execute(update(IdempotencyRecord).where(IdempotencyRecord.created_at.is_not(None))
+                    .values(created_at=datetime.now(timezone.utc) - timedelta(days=8)))
+    session.commit()
+    fresh = client.post("/api/v1/intakes", json=body(client), headers={**headers, "Idempotency-Key": "third-key-0123456789"})
+    assert fresh.status_code == 201
+    result = app.test_cli_runner().invoke(args=["maintenance", "purge"])
+    assert result.exit_code == 0, result.output
+    assert "purged 2 idempotency records" in result.output
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 1

@@ -15,7 +15,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from tsunagi.domain import accounts, municipality
+from tsunagi.domain import accounts, idempotency, municipality, session_tokens
 from tsunagi.domain.datafile import DataFileError
 from tsunagi.domain.models import User
 from tsunagi.domain.triage.answers import InvalidAnswers
@@ -26,6 +26,7 @@ municipality_cli = AppGroup("municipality", help="Municipality data (districts, 
 users_cli = AppGroup("users", help="Provider-side accounts.")
 demo_cli = AppGroup("demo", help="Demo data (only with TSUNAGI_DEMO=1).")
 triage_cli = AppGroup("triage", help="Try the triage rules.")
+maintenance_cli = AppGroup("maintenance", help="Housekeeping to run daily (cron or a systemd timer).")
 
 
 def _load(path: str):
@@ -181,6 +182,16 @@ def triage_check(cases_file: str) -> None:
         sys.exit(1)
 
 
+@maintenance_cli.command("purge")
+def maintenance_purge() -> None:
+    """Delete what can never be used again: idempotency records older than a week (their
+    encrypted responses hold follow-up secrets) and expired or revoked session tokens."""
+    records = idempotency.purge(db.session)
+    tokens = session_tokens.purge(db.session)
+    db.session.commit()
+    click.echo(f"purged {records} idempotency records, {tokens} session tokens")
+
+
 def init_app(app: Flask) -> None:
-    for group in (municipality_cli, users_cli, demo_cli, triage_cli):
+    for group in (municipality_cli, users_cli, demo_cli, triage_cli, maintenance_cli):
         app.cli.add_command(group)
