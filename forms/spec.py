@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from flask import Flask, current_app, has_app_context
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
-from tsunagi.domain.datafile import Problem, load_model
+from tsunagi.domain.datafile import Problem, Strict, load_model
 from tsunagi.web.i18n import MissingTranslations, missing_translations
 
 FORMS_DIR = Path(__file__).resolve().parent
@@ -23,10 +23,6 @@ QuestionType = Literal["single", "multiple", "text", "phone", "email", "date", "
 QUESTION_TYPES = get_args(QuestionType)
 # Choices a question of these types gets from code or data, not from the spec.
 YESNO = ("yes", "no")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Choice(Strict):

@@ -41,8 +41,7 @@ def current(location: Location) -> KioskDraft | None:
     if draft is None or draft.location_id != location.id:
         return None
     ttl = timedelta(minutes=current_app.config["KIOSK_DRAFT_TTL_MINUTES"])
-    updated = draft.updated_at if draft.updated_at.tzinfo else draft.updated_at.replace(tzinfo=timezone.utc)
-    if updated + ttl < datetime.now(timezone.utc):
+    if draft.updated_at + ttl < datetime.now(timezone.utc):
         end()
         return None
     return draft

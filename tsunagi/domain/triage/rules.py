@@ -100,7 +100,7 @@ for _model in (All, Any_, Not):
 class DomainWhen(Strict):
     """One way a domain holds, with the reason it gives."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True)
     answer: str
     in_: list[str] | None = Field(default=None, alias="in")
     has: str | None = None
