@@ -32,15 +32,21 @@ def choose(page, label: str, within: str = "main") -> None:
     page.locator(within).get_by_label(label, exact=True).check()
 
 
-def test_the_kiosk_shows_the_emergency_numbers_for_the_municipalitys_own_rule(live_server, context):
+def kiosk_worried_about(live_server, context, worry: str):
+    """A resident aged 65 or over at the library kiosk, through the worries step."""
     page = context.new_page()
     page.goto(f"{live_server.url}/k/lib-chuo/en/")
     page.get_by_role("button", name="Start").click()
     choose(page, "Myself")
     choose(page, "65 or over")
     page.get_by_role("button", name="Next").click()
-    choose(page, "Mental health or stress")
+    choose(page, worry)
     page.get_by_role("button", name="Next").click()
+    return page
+
+
+def test_the_kiosk_shows_the_emergency_numbers_for_the_municipalitys_own_rule(live_server, context):
+    page = kiosk_worried_about(live_server, context, "Mental health or stress")
     # No danger was answered (that step comes later): the city's own rule alone is urgent.
     page.wait_for_url("**/urgent**")
     assert page.get_by_role("heading", name="If you or someone is in danger, call now").is_visible()
@@ -49,14 +55,7 @@ def test_the_kiosk_shows_the_emergency_numbers_for_the_municipalitys_own_rule(li
 
 
 def test_a_worry_the_rule_does_not_name_is_not_urgent_at_the_kiosk(live_server, context):
-    page = context.new_page()
-    page.goto(f"{live_server.url}/k/lib-chuo/en/")
-    page.get_by_role("button", name="Start").click()
-    choose(page, "Myself")
-    choose(page, "65 or over")
-    page.get_by_role("button", name="Next").click()
-    choose(page, "Health")
-    page.get_by_role("button", name="Next").click()
+    page = kiosk_worried_about(live_server, context, "Health")
     page.get_by_role("heading", name="Household").wait_for()
     assert "/urgent" not in page.url
 
