@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from tsunagi.domain import accounts, intakes, municipality
@@ -48,6 +48,17 @@ def database_url(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def engine(database_url):
     engine = make_engine(database_url)
+    if engine.dialect.name == "sqlite":
+        # pysqlite opens transactions itself and breaks SAVEPOINT; let SQLAlchemy say BEGIN
+        # (SQLAlchemy's documented recipe), so each test can run in a rolled-back transaction.
+        @event.listens_for(engine, "connect")
+        def _no_implicit_transactions(dbapi_connection, _record):
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection):
+            connection.exec_driver_sql("BEGIN")
+
     yield engine
     engine.dispose()
 
@@ -58,10 +69,35 @@ def empty_database(engine) -> None:
             conn.execute(table.delete())
 
 
+def commits(request) -> bool:
+    """Tests marked `commits` (several connections at once, e.g. threads) write for real
+    into emptied tables; every other test runs inside one transaction rolled back at its end."""
+    return request.node.get_closest_marker("commits") is not None
+
+
 @pytest.fixture
-def session(engine):
-    empty_database(engine)
-    with Session(engine, expire_on_commit=False) as s:
+def connection(engine, request):
+    """The test's one connection, in a transaction that is rolled back afterwards; the
+    test's session and its apps work in savepoints inside it, so their commits stay there."""
+    if commits(request):
+        empty_database(engine)
+        yield None
+        empty_database(engine)  # the tests after it start from empty tables too
+        return
+    with engine.connect() as conn:
+        outer = conn.begin()
+        yield conn
+        if outer.is_active:
+            outer.rollback()
+
+
+@pytest.fixture
+def session(engine, connection):
+    if connection is None:
+        with Session(engine, expire_on_commit=False) as s:
+            yield s
+        return
+    with Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False) as s:
         yield s
 
 
@@ -85,20 +121,27 @@ def provider_users(session, demo) -> dict[str, str]:
 
 
 @pytest.fixture
-def make_app(database_url):
-    """Build apps with the given settings; their connection pools are closed afterwards."""
+def make_app(database_url, request):
+    """Build apps with the given settings, working in the test's transaction (see
+    `connection`); their connection pools are closed afterwards."""
+    from sqlalchemy.orm import sessionmaker
+
     from tsunagi import create_app
 
     made = []
 
     def make(config=None):
         app = create_app({"DATABASE_URL": database_url, **(config or {})})
-        made.append(app)
+        made.append(app.extensions["tsunagi.db"].kw["bind"])
+        if not commits(request):
+            app.extensions["tsunagi.db"] = sessionmaker(
+                bind=request.getfixturevalue("connection"), join_transaction_mode="create_savepoint",
+                expire_on_commit=False)
         return app
 
     yield make
-    for app in made:
-        app.extensions["tsunagi.db"].kw["bind"].dispose()
+    for engine in made:
+        engine.dispose()
 
 
 @pytest.fixture

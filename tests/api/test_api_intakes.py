@@ -109,6 +109,7 @@ def test_in_flight_key_is_409(client, session, worker):
     assert response.status_code == 409 and response.headers["Retry-After"]
 
 
+@pytest.mark.commits
 def test_twenty_concurrent_requests_with_one_key_make_one_intake(app, session, worker):
     _user, headers = worker
     client = app.test_client()

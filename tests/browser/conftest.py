@@ -72,6 +72,7 @@ def live_server(database_url, engine, tmp_path_factory, live_server_env):
     yield LiveServer(url, instance, log)
     server.terminate()
     server.wait(timeout=10)
+    empty_database(engine)  # what the server wrote for real must not reach the next tests
 
 
 @pytest.fixture(scope="session")
