@@ -9,9 +9,9 @@ from flask_babel import force_locale, gettext
 from api import bp
 from api.common import json_body
 from tsunagi.domain import follow_up, municipality
-from tsunagi.domain.consent import may_share, withdraw
+from tsunagi.domain.consent import reaches_office, withdraw
 from tsunagi.domain.models import AuditEvent, Intake, Provider, ResidentMessage
-from tsunagi.domain.vocabulary import FURIGANA_LOCALES, LOCALES, STATUS_TEXTS
+from tsunagi.domain.vocabulary import FURIGANA_LOCALES, LOCALES, NOT_ROUTED_TEXT, STATUS_TEXTS, WITHDRAWN_TEXT
 from tsunagi.web.context import furigana_reader
 from tsunagi.web.errors import problem
 from tsunagi.web.extensions import db, limiter
@@ -80,15 +80,19 @@ def _status(intake: Intake, body: dict):
     provider = intake.provider
     if provider is None and intake.decision.get("provider_id"):
         provider = db.session.get(Provider, intake.decision["provider_id"])
+    withdrawn = intake.consent.withdrawn_at is not None
     with force_locale(locale):
         name = municipality.localized(provider.name, locale) if provider else ""
-        status_text = gettext(STATUS_TEXTS[intake.status]) % {"provider": name or gettext("the support office")}
+        text = (WITHDRAWN_TEXT if withdrawn else
+                NOT_ROUTED_TEXT if intake.status == "not_shared" and intake.consent.share_with_provider else
+                STATUS_TEXTS[intake.status])
+        status_text = gettext(text) % {"provider": name or gettext("the support office")}
         out = {
             "status": intake.status,
             "status_text": status_text,
             "locale": locale,
-            "consent_withdrawn": intake.consent.withdrawn_at is not None,
-            "can_message": may_share(intake),
+            "consent_withdrawn": withdrawn,
+            "can_message": reaches_office(intake),
             "provider": None if provider is None else {
                 "name": name, "phone": provider.phone,
                 "hours": municipality.localized(provider.hours, locale),
@@ -126,8 +130,12 @@ def follow_up_message():
     text = body.get("body")
     if not isinstance(text, str) or not text.strip() or len(text) > 1000:
         return problem(422, "a message of 1 to 1000 characters is needed", code="message_length")
-    if not may_share(found):
-        return problem(409, "this consultation is not shared with an office", code="not_shared")
+    if not reaches_office(found):
+        # Nobody would read it: say so, and where to go instead (the status has the office).
+        status = _status(found, body).get_json()
+        return problem(409, "no office receives this consultation, so nobody would read a message; "
+                            "call or visit the office in `provider` instead",
+                       code="not_shared", status_text=status["status_text"], provider=status["provider"])
     db.session.add(ResidentMessage(intake_id=found.id, body=text.strip()))
     db.session.commit()
     return _status(found, body), 201

@@ -116,5 +116,5 @@ def _create_intake(user, raw: dict) -> dict:
     qr = "data:image/svg+xml;base64," + base64.b64encode(qr_svg(url).encode()).decode()
     decision = intakes.decision_view(db.session, submitted.intake.decision, gettext_in(data.locale),
                                      data.locale, policy())
-    return {"intake_id": submitted.intake.id, "decision": decision,
+    return {"intake_id": submitted.intake.id, "shared": submitted.intake.provider_id is not None, "decision": decision,
                  "follow_up": {"url": url, "short_code": secrets.grouped_code, "qr_svg_url": qr}}

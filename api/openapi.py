@@ -192,7 +192,7 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
     form_spec = {
         "type": "object",
         "required": ["id", "version", "locale", "steps", "consent", "answer_keys", "contact_keys", "patterns",
-                     "urgency"],
+                     "contact_rules", "urgency"],
         "properties": {
             "id": {"type": "string"}, "version": {"type": "integer"}, "locale": {"enum": list(LOCALES)},
             "steps": {"type": "array", "items": {
@@ -210,6 +210,13 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
             "patterns": {"type": "object", "required": ["phone", "email"],
                          "properties": {"phone": {"type": "string"}, "email": {"type": "string"}},
                          "description": "Regular expressions a phone number and an email address must match"},
+            "contact_rules": {
+                "type": "object", "required": ["needs", "alone"],
+                "description": "Which typed detail each way of contact needs (`needs`: method -> question id) "
+                               "and the method that cannot be chosen with others (`alone`); an intake "
+                               "breaking them is refused with 422",
+                "properties": {"needs": {"type": "object", "additionalProperties": {"enum": list(IDENTIFYING)}},
+                               "alone": {"enum": list(CONTACT_METHODS)}}},
             "urgency": {
                 "type": "object", "required": ["domains", "signals", "urgent"],
                 "description": "The triage policy's conditions for urgency as data (the rules file's "
@@ -243,9 +250,11 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
         },
     }
     intake_created = {
-        "type": "object", "required": ["intake_id", "decision", "follow_up"],
+        "type": "object", "required": ["intake_id", "shared", "decision", "follow_up"],
         "properties": {
             "intake_id": {"type": "string"},
+            "shared": {"type": "boolean", "description": "Whether an office received the intake (the resident "
+                                                           "agreed to share and an office takes it)"},
             "decision": decision,
             "follow_up": {"type": "object", "required": ["url", "short_code", "qr_svg_url"], "properties": {
                 "url": {"type": "string"}, "short_code": {"type": "string"},

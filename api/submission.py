@@ -3,13 +3,20 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints
 from typing_extensions import Annotated
 
 from tsunagi.domain.datafile import Strict as DataFile
-from tsunagi.domain.vocabulary import CHANNELS, CONSENT_MODES, CONTACT_METHODS, EMAIL_PATTERN, PHONE_PATTERN
+from tsunagi.domain.vocabulary import CHANNELS, CONSENT_MODES, CONTACT_METHODS, EMAIL_PATTERN, PHONE_PATTERN, typed
 
-Short = Annotated[str, StringConstraints(max_length=200)]
+
+def _typed(value):
+    return typed(value) if isinstance(value, str) else value
+
+
+# Typed text is NFKC-normalized before it is checked (a full-width phone number is valid).
+Typed = BeforeValidator(_typed)
+Short = Annotated[str, Typed, StringConstraints(max_length=200)]
 
 
 class Strict(DataFile):
@@ -33,10 +40,10 @@ class ConsentBody(Strict):
 
 
 class Contact(Strict):
-    name: Annotated[str, StringConstraints(max_length=100)] | None = None
-    phone: Annotated[str, StringConstraints(max_length=30, pattern=PHONE_PATTERN)] | None = None
-    email: Annotated[str, StringConstraints(max_length=254, pattern=EMAIL_PATTERN)] | None = None
-    free_text: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    name: Annotated[str, Typed, StringConstraints(max_length=100)] | None = None
+    phone: Annotated[str, Typed, StringConstraints(max_length=30, pattern=PHONE_PATTERN)] | None = None
+    email: Annotated[str, Typed, StringConstraints(max_length=254, pattern=EMAIL_PATTERN)] | None = None
+    free_text: Annotated[str, Typed, StringConstraints(max_length=2000)] | None = None
 
 
 class IntakeBody(Strict):

@@ -12,7 +12,7 @@ from tsunagi.domain import municipality
 from tsunagi.domain.consent import render_text
 from tsunagi.domain.models import District, Location, Provider
 from tsunagi.domain.triage.answers import KEYS
-from tsunagi.domain.vocabulary import EMAIL_PATTERN, FURIGANA_LOCALES, IDENTIFYING, LOCALES, PHONE_PATTERN
+from tsunagi.domain.vocabulary import CONTACT_ALONE, CONTACT_NEEDS, EMAIL_PATTERN, FURIGANA_LOCALES, IDENTIFYING, LOCALES, PHONE_PATTERN
 from tsunagi.web.context import explain, furigana_reader, policy
 from tsunagi.web.errors import problem
 from tsunagi.web.extensions import db
@@ -74,6 +74,7 @@ def form_spec(form_id: str):
         "answer_keys": list(KEYS),
         "contact_keys": list(IDENTIFYING),
         "patterns": {"phone": PHONE_PATTERN, "email": EMAIL_PATTERN},
+        "contact_rules": {"needs": CONTACT_NEEDS, "alone": CONTACT_ALONE},
         "urgency": policy().urgency_data,
     }
     if locale in FURIGANA_LOCALES:

@@ -18,7 +18,12 @@ from wtforms.fields import DateField, EmailField, TelField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from forms.spec import FormSpec, Question, Step
-from tsunagi.domain.vocabulary import EMAIL_PATTERN, PHONE_PATTERN
+from tsunagi.domain.vocabulary import EMAIL_PATTERN, PHONE_PATTERN, typed
+
+
+def typed_filter(value):
+    """Typed text as the product validates it (full-width digits and all): NFKC."""
+    return typed(value) if isinstance(value, str) else value
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -43,11 +48,11 @@ def _field(q: Question) -> Field:
         return MultiCheckboxField(label, choices=[SelectChoice(c.value, _l(c.label)) for c in q.choices],
                                   validators=validators)
     if q.type == "phone":
-        return TelField(label, validators=[Optional(), Regexp(
+        return TelField(label, filters=[typed_filter], validators=[Optional(), Regexp(
             PHONE_PATTERN,
             message=_l("Please enter a phone number using digits, for example 090-1234-5678."))])
     if q.type == "email":
-        return EmailField(label, validators=[Optional(), Regexp(
+        return EmailField(label, filters=[typed_filter], validators=[Optional(), Regexp(
             EMAIL_PATTERN,
             message=_l("Please enter an email address, for example name@example.jp."))])
     if q.type == "date":
@@ -55,7 +60,7 @@ def _field(q: Question) -> Field:
     length = [Length(max=q.max_length, message=_l("Please write at most %(max)d characters."))] if q.max_length else []
     base = [InputRequired(message=_l("Please fill this in."))] if q.required else [Optional()]
     cls = TextAreaField if q.multiline else StringField
-    return cls(label, validators=base + length)
+    return cls(label, filters=[typed_filter], validators=base + length)
 
 
 # Keyed by the spec object's id; the spec is kept with its class so that a spec read again
@@ -94,8 +99,22 @@ class ConsentForm(FlaskForm):
     )
     contact_time = StringField(
         _l("When is a good time to contact you? (optional)"),
+        filters=[typed_filter],
         validators=[Optional(), Length(max=200, message=_l("Please write at most %(max)d characters."))],
     )
+
+    def validate(self, extra_validators=None) -> bool:
+        # "No, do not send" ends the questions: the meeting and the ways of contact are
+        # neither asked nor kept.
+        if self.share.data == "no":
+            self.multi_agency_meeting.validators = [Optional()]
+            self.contact_methods.validators = [Optional()]
+        valid = super().validate(extra_validators)
+        if self.share.data == "no":
+            self.multi_agency_meeting.data = "no"
+            self.contact_methods.data = []
+            self.contact_time.data = ""
+        return valid
 
 
 class LoginForm(FlaskForm):

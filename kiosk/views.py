@@ -6,7 +6,6 @@ intake services. Every page is `no-store`; finishing or quitting deletes everyth
 from __future__ import annotations
 
 from flask import abort, current_app, g, redirect, render_template, request, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -16,14 +15,14 @@ from forms.builder import ConsentForm, step_form
 from forms.spec import load_consent, load_form
 from kiosk import bp, drafts
 from tsunagi.domain import intakes, municipality
-from tsunagi.domain.consent import ConsentGiven, render_text
+from tsunagi.domain.consent import CONTACT_PROBLEMS, ConsentGiven, contact_problem, render_text
 from tsunagi.domain.models import District, Intake, Location, Provider
 from tsunagi.domain.triage.answers import InvalidAnswers
 from tsunagi.domain.triage.answers import select as canonical_answers
-from tsunagi.domain.vocabulary import IDENTIFYING, JST, KIOSK_KINDS, LOCALES
-from tsunagi.web.context import emergency_contacts, notify_after_submit, policy
+from tsunagi.domain.vocabulary import IDENTIFYING, KIOSK_KINDS, LOCALES
+from tsunagi.web.context import emergency_contacts, notify_after_submit, overdue_policy, policy
 from tsunagi.web.extensions import db
-from tsunagi.web.receipt import follow_up_url, inline_svg
+from tsunagi.web.receipt import follow_up_address, follow_up_url, inline_svg, receipt_facts
 
 FORM_ID = "intake-default"
 # Question types whose answers are labels the product wrote, not the resident's own words.
@@ -249,9 +248,20 @@ def consent(location: str, locale: str):
         return redirect(url_for("kiosk.step", location=location, locale=locale, step_id=first.id))
     decision = intakes.route(db.session, parsed, locale, policy())
     provider = db.session.get(Provider, decision.provider_id) if decision.provider_id else None
+    # Where "No" to the meeting sends a team intake: said before Send.
+    without_team = decision.without_team()
+    first_contact = (db.session.get(Provider, without_team.provider_id)
+                     if without_team is not decision and without_team.provider_id else None)
     spec, paragraphs, digest = _consent_text(locale)
     form = ConsentForm()
-    if form.validate_on_submit():
+    identifying = {k: draft.answers.get(k) for k in IDENTIFYING}
+    valid = form.validate_on_submit()
+    if valid and draft.intake_id is None:
+        problem = contact_problem(tuple(form.contact_methods.data or ()), identifying)
+        if problem:
+            form.contact_methods.errors = [_(CONTACT_PROBLEMS[problem])]
+            valid = False
+    if valid:
         if draft.intake_id is None:
             given = ConsentGiven(
                 text_id=spec.id, text_version=spec.version, text_hash=digest,
@@ -263,7 +273,7 @@ def consent(location: str, locale: str):
             submitted = intakes.submit(
                 db.session, form_id=FORM_ID, form_version=load_form(FORM_ID).version,
                 locale=locale, channel="kiosk", location=loc, answers=answers,
-                identifying={k: draft.answers.get(k) for k in IDENTIFYING}, consent=given,
+                identifying=identifying, consent=given,
                 policy=policy(), decision=decision,
             )
             draft.intake_id = submitted.intake.id
@@ -274,7 +284,9 @@ def consent(location: str, locale: str):
             notify_after_submit(db.session, submitted.intake)
         return redirect(url_for("kiosk.receipt", location=location, locale=locale))
     return render_template("kiosk/consent.html", loc=loc, locale=locale, form=form,
-                           paragraphs=paragraphs, provider=provider, localized=municipality.localized)
+                           paragraphs=paragraphs, provider=provider, first_contact=first_contact,
+                           reasons=intakes.decision_view(db.session, decision.to_record(), _, locale, policy())["reasons"],
+                           localized=municipality.localized), 422 if form.errors else 200
 
 
 @bp.get("/k/<location>/<locale>/receipt")
@@ -286,16 +298,19 @@ def receipt(location: str, locale: str):
     if not draft.receipt or not draft.intake_id:
         return redirect(url_for("kiosk.consent", location=location, locale=locale))
     intake = db.session.get(Intake, draft.intake_id)
-    view = intakes.decision_view(db.session, intake.decision, _, locale, policy())
+    # The office that has it, or where to go when nothing was sent.
+    provider = intake.provider or (db.session.get(Provider, intake.decision["provider_id"])
+                                   if intake.decision.get("provider_id") else None)
     base = current_app.config["BASE_URL"] or request.host_url
     url = follow_up_url(base, draft.receipt["token"])
-    created = intake.created_at
     return render_template(
-        "kiosk/receipt.html", loc=loc, locale=locale, intake=intake, decision=view,
-        date=format_date(created.astimezone(JST).date(), "long"),
+        "kiosk/receipt.html", loc=loc, locale=locale, intake=intake, provider=provider,
+        office_name=municipality.localized(provider.name, locale) if provider else "",
+        official_name=provider.name["ja"] if provider else "",
+        hours=municipality.localized(provider.hours, locale) if provider else "",
+        facts=receipt_facts(intake, overdue_policy(), locale), address=follow_up_address(base),
         qr=inline_svg(url, _("QR code to follow your consultation")), code=draft.receipt["code"],
-        shared=intake.status != "not_shared", form=FlaskForm(),
-        emergency=emergency_contacts() if intake.priority == "urgent" else [],
+        form=FlaskForm(), emergency=emergency_contacts() if intake.priority == "urgent" else [],
     )
 
 

@@ -14,6 +14,7 @@ from flask import abort, current_app, jsonify, redirect, render_template, reques
 from flask_babel import gettext as _
 
 from outreach import bp
+from tsunagi.domain.consent import CONTACT_PROBLEMS
 from tsunagi.domain.vocabulary import LOCALES
 from tsunagi.web.context import emergency_contacts
 
@@ -64,7 +65,8 @@ def shell(locale: str):
     # The script fills in the number; Jinja's `_` would format the placeholder away.
     max_length_message = _("Please write at most %(max)d characters.")
     return render_template("outreach/app.html", locale=locale, form_id=FORM_ID,
-                           emergency=emergency_contacts(), max_length_message=max_length_message)
+                           emergency=emergency_contacts(), max_length_message=max_length_message,
+                           contact_problems={code: _(text) for code, text in CONTACT_PROBLEMS.items()})
 
 
 @bp.get("/<locale>/manifest.webmanifest")

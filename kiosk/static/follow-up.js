@@ -66,6 +66,11 @@
     if (r.response.status === 429) fail(messages.busy);
     else if (r.data.code === "check_symbol") fail(messages.check);
     else if (r.response.status === 404) { result.hidden = true; fail(messages.notFound); }
+    else if (r.response.status === 409 && r.data.status_text) {
+      // Nobody receives this consultation: the status says where to go instead.
+      show({status_text: r.data.status_text, provider: r.data.provider, can_message: false,
+            consent_withdrawn: true});
+    }
     else fail(messages.error);
   }
 

@@ -387,7 +387,7 @@
         value = checked ? checked.value : null;
         if (q.required && !value) error = messages.choose;
       } else {
-        value = $(q.id).value.trim();
+        value = $(q.id).value.normalize("NFKC").trim();
         if (q.required && !value) error = messages.fill;
         else if (value && q.type === "phone" && !new RegExp(spec.patterns.phone).test(value)) error = messages.phone;
         else if (value && q.type === "email" && !new RegExp(spec.patterns.email).test(value)) error = messages.email;
@@ -493,6 +493,25 @@
     return checked ? checked.value : null;
   }
 
+  // The chosen ways of contact against the details typed, by the rules the form spec
+  // carries (tsunagi.domain.consent.contact_problem): the code of the problem, or null.
+  function contactProblem() {
+    var methods = checkedValues("contact_methods");
+    var rules = spec.contact_rules;
+    if (methods.indexOf(rules.alone) !== -1 && methods.length > 1) return "alone";
+    var given = shownAnswers();
+    for (var i = 0; i < methods.length; i++) {
+      var needed = rules.needs[methods[i]];
+      if (needed && !given[needed]) return needed;
+    }
+    return null;
+  }
+
+  function checkedValues(name) {
+    return Array.prototype.map.call(
+      document.querySelectorAll("input[name=" + name + "]:checked"), function (i) { return i.value; });
+  }
+
   function intakeBody() {
     var given = shownAnswers();
     var answers = {};
@@ -500,19 +519,19 @@
     var contact = {};
     spec.contact_keys.forEach(function (k) { if (given[k]) contact[k] = given[k]; });
     var mode = radio("mode");
+    var sharing = radio("share") === "yes";
     var consent = {
       version: spec.consent.version,
       mode: mode,
       scopes: {
-        share_with_provider: radio("share") === "yes",
-        multi_agency_meeting: radio("multi_agency_meeting") === "yes",
-        contact_methods: Array.prototype.map.call(
-          document.querySelectorAll("input[name=contact_methods]:checked"), function (i) { return i.value; })
+        share_with_provider: sharing,
+        multi_agency_meeting: sharing && radio("multi_agency_meeting") === "yes",
+        contact_methods: sharing ? checkedValues("contact_methods") : []
       }
     };
     if (mode === "proxy") consent.relationship = $("relationship").value.trim();
-    var time = $("contact_time").value.trim();
-    if (time) consent.contact_time = time;
+    var time = $("contact_time").value.normalize("NFKC").trim();
+    if (time && sharing) consent.contact_time = time;
     var body = {form_id: spec.id, form_version: spec.version, locale: messages.locale, channel: "outreach",
                 location: session.location, answers: answers, consent: consent};
     if (Object.keys(contact).length) body.contact = contact;
@@ -522,11 +541,16 @@
   $("consent-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var valid = true;
+    // "No, do not send" ends the questions: the meeting and the ways of contact are not asked.
+    var sharing = radio("share") !== "no";
     ["mode", "share", "multi_agency_meeting"].forEach(function (name) {
-      var missing = !radio(name);
+      var missing = !radio(name) && (sharing || name !== "multi_agency_meeting");
       markError(name, missing ? messages.choose : null);
       if (missing) valid = false;
     });
+    var contactError = sharing ? contactProblem() : null;
+    markError("contact_methods", contactError ? messages["contact" + contactError[0].toUpperCase() + contactError.slice(1)] : null);
+    if (contactError) valid = false;
     if (radio("mode") === "proxy" && !$("relationship").value.trim()) {
       markError("relationship", messages.relationship);
       valid = false;
@@ -556,9 +580,7 @@
     if (!shownItem || id !== shownItem.id || $("result").hidden) return;
     $("result-title").textContent = messages.sentTitle;
     var provider = data.decision.provider;
-    // As tsunagi.intakes.submit decides: the multi-agency team needs its own scope.
-    var shared = shownItem.scopes.share_with_provider &&
-      (data.decision.service !== "takikan" || shownItem.scopes.multi_agency_meeting);
+    var shared = data.shared;
     $("receipt-shared").hidden = !shared;
     $("receipt-not-shared").hidden = shared;
     $("receipt-provider").hidden = !provider;

@@ -7,7 +7,7 @@ from sqlalchemy import select, text
 from tests.inbox.test_inbox import login
 from tsunagi.domain import accounts, lifecycle
 from tsunagi.domain.consent import ConsentGiven
-from tsunagi.domain.models import Consent, IntakeEvent, OutboxMessage
+from tsunagi.domain.models import Consent, IntakeEvent, OutboxMessage, Provider
 
 
 def test_withdrawal_from_the_follow_up_page_hides_identity_at_once(app, session, provider_users, make_intake):
@@ -60,13 +60,22 @@ def test_a_provider_records_a_withdrawal_asked_by_phone(app, session, provider_u
 
 
 def test_routing_to_the_team_needs_the_multi_agency_scope(session, make_intake):
+    """8050 goes to the team with the meeting agreed; without it, to the first contact
+    (houkatsu for 8050) with the reason that says why: a "yes, send" is never dropped."""
     eight_fifty = {"subject": "family", "age_band": "40_64", "concerns": ["isolation"],
                    "household": ["elderly_65_plus"], "danger_now": "no", "area": "kita"}
-    refused = make_intake(answers=eight_fifty, multi_agency=False)
-    assert refused.intake.provider_id is None and refused.intake.name is None
-    assert refused.intake.status == "not_shared" and refused.decision.service == "takikan"
+    declined = make_intake(answers=eight_fifty, multi_agency=False)
+    provider = session.get(Provider, declined.intake.provider_id)
+    assert declined.intake.status == "received" and declined.intake.name == "山田 花子"
+    assert declined.intake.service == "houkatsu" and provider.code == "houkatsu-kita"
+    assert declined.intake.decision["rule"] == "8050"
+    assert declined.intake.decision["reasons"][-2] == {"code": "first_contact_no_meeting",
+                                                       "params": {"service": "houkatsu"}}
     agreed = make_intake(answers=eight_fifty, multi_agency=True)
-    assert agreed.intake.provider_id is not None and agreed.intake.name == "山田 花子"
+    assert agreed.intake.service == "takikan" and agreed.intake.name == "山田 花子"
+    assert session.get(Provider, agreed.intake.provider_id).service == "takikan"
+    not_shared = make_intake(answers=eight_fifty, share=False)
+    assert not_shared.intake.provider_id is None and not_shared.intake.status == "not_shared"
 
 
 def test_no_consent_no_notification(session, app, make_intake):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import base32_crockford
 import pytest
 from sqlalchemy import select
 
@@ -13,8 +14,37 @@ def test_codes_carry_a_check_symbol_and_normalize():
     code = follow_up._encode_code(2**65 - 1)
     assert len(code) == 14
     typed = "-".join([code[:4], code[4:8], code[8:]]).lower().replace("1", "l").replace("0", "o")
-    assert follow_up.normalize_code(typed) == code
-    assert follow_up.normalize_code(" ".join(code)) == code
+    assert follow_up.normalize_code(typed)[0] == code
+    assert follow_up.normalize_code(" ".join(code))[0] == code
+    # As a Japanese keyboard types it: full-width symbols and a full-width hyphen.
+    wide = "－".join([code[:4], code[4:8], code[8:]]).translate(
+        {c: c + 0xFEE0 for c in range(0x21, 0x7F)})
+    assert follow_up.normalize_code(wide)[0] == code
+
+
+def test_every_code_is_made_of_symbols_easy_to_read_aloud():
+    """No check symbol outside the alphabet (* ~ $ = U): 2,000 random codes."""
+    import secrets as random
+
+    for _ in range(2000):
+        code = follow_up._encode_code(random.randbits(follow_up.CODE_BITS))
+        assert set(code) <= set(follow_up.ALPHABET), code
+
+
+def test_codes_printed_with_the_old_check_symbol_still_work():
+    number = next(n for n in range(1000) if follow_up._legacy_code(n)[-1] in "*~$=U")
+    legacy = follow_up._legacy_code(number)
+    assert legacy in follow_up.normalize_code(legacy.lower())
+
+
+def test_a_single_wrong_symbol_is_always_caught():
+    """Any one symbol typed wrong fails the check of the current codes."""
+    code = follow_up._encode_code(987654321987)
+    for i in range(len(code)):
+        for symbol in follow_up.ALPHABET:
+            if symbol != code[i]:
+                wrong = code[:i] + symbol + code[i + 1:]
+                assert follow_up._encode_code(base32_crockford.decode(wrong[:-1])) != wrong
 
 
 def test_wrong_check_symbol_is_reported_as_such():
@@ -37,6 +67,7 @@ def test_secrets_are_stored_only_as_hashes(session, submitted):
     assert len(secrets.token) >= 32  # 24 random bytes, url-safe
     assert follow_up.find(session, token=secrets.token).id == submitted.intake.id
     assert follow_up.find(session, code=follow_up.normalize_code(secrets.grouped_code.lower())).id == submitted.intake.id
+    assert follow_up.find(session, code=secrets.code).id == submitted.intake.id
 
 
 def test_unknown_expired_and_revoked_all_give_none(session, submitted):

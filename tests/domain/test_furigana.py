@@ -170,7 +170,7 @@ def test_every_kanji_on_the_japanese_journey_has_a_reading(client, demo):
     assert url.endswith("furigana=1")
     pages = [welcome]
     answers = {"subject": "self", "age_band": "65_plus", "concerns": ["health"], "danger_now": "no",
-               "area": "kita", "name": "山田太郎"}
+               "area": "kita", "name": "山田太郎", "phone": "０９０－１２３４－５６７８"}
     from tests.kiosk_helpers import STEP_KEYS
     for _ in range(20):
         page = client.get(url)

@@ -32,7 +32,14 @@ def broken_default(tmp_path, old: str, new: str):
     ('{answer: age_band, in: ["65_plus"], reason: elderly_age}',
      '{answer: age_band, in: ["70_plus"], reason: elderly_age}', "domains.elderly.when[0]", "no choice '70_plus'"),
     ("service: shogai", "service: kaigo", "domains.disability.service", "unknown service 'kaigo'"),
-    ("service: takikan, reason: rule_8050", "service: welfare, reason: rule_8050", "rules[1].service", "unknown service 'welfare'"),
+    ("service: takikan\n    reason: rule_8050", "service: welfare\n    reason: rule_8050", "rules[1].service",
+     "unknown service 'welfare'"),
+    ("present: [child, disability, elderly, poverty]}\n  - id", "present: [child, disablity, elderly, poverty]}\n  - id",
+     "rules[0].first_contact[0].present", "unknown domain 'disablity'"),
+    ("- {service: houkatsu}\n  - id: carer", "- {service: takikan}\n  - id: carer",
+     "rules[1].first_contact[0].service", "cannot be 'takikan'"),
+    ("- {service: houkatsu}\n  - id: carer", "- {service: houkatsu, present: [child]}\n  - id: carer",
+     "rules[1].first_contact[0]", "exactly one of 'service', 'present'"),
     ("reason: rule_carer", "reason: rule_karer", "rules[2].reason", "unknown reason 'rule_karer'"),
     ('when: {signal: "8050"}', 'when: {signal: "8051"}', "rules[1].when", "unknown signal '8051'"),
     ("{answer: household, has: elderly_65_plus}", "{answer: household, in: [elderly_65_plus]}",
@@ -48,6 +55,23 @@ def test_broken_rules_fail_with_file_rule_and_line(tmp_path, old, new, where, wh
         load_policy(path)
     message = str(info.value)
     assert str(path) in message and where in message and what in message and "(line " in message
+
+
+def test_a_team_rule_without_a_first_contact_is_refused(tmp_path):
+    """A file of its own (no `extends`) must say where a team intake goes when the
+    resident declines the meeting: a "yes, send" is never dropped."""
+    path = rules_file(tmp_path, """
+        version: own-1
+        domains:
+          elderly:
+            service: houkatsu
+            when: [{answer: age_band, in: ["65_plus"], reason: elderly_age}]
+        rules:
+          - {id: one, when: {domains_exactly: 1}, service: domain, reason: rule_single_domain}
+        fallback: {id: none, service: takikan, reason: rule_no_domain}
+    """)
+    with pytest.raises(DataFileError, match=r"fallback.first_contact \(line \d+\): the fallback sends to 'takikan'"):
+        load_policy(path)
 
 
 def test_a_rule_shadowed_by_an_earlier_one_is_reported(tmp_path):
@@ -95,7 +119,7 @@ def test_changing_the_rules_changes_the_version(tmp_path):
     path = broken_default(tmp_path, "version: default-2026.1", "version: default-2026.1")
     same = load_policy(path)
     assert same.version == load_policy().version
-    edited = broken_default(tmp_path, "reason: rule_no_domain}", "reason: rule_no_domain}  # edited")
+    edited = broken_default(tmp_path, "reason: rule_no_domain\n", "reason: rule_no_domain  # edited\n")
     assert load_policy(edited).version != same.version
 
 
@@ -105,3 +129,60 @@ def test_app_start_up_stops_on_a_broken_rules_file(tmp_path, database_url):
     path = broken_default(tmp_path, "service: shogai", "service: kaigo")
     with pytest.raises(DataFileError, match="domains.disability.service"):
         create_app({"TESTING": True, "DATABASE_URL": database_url, "TRIAGE_RULES_FILE": str(path)})
+
+
+@pytest.mark.parametrize(("answers", "rule", "first"), [
+    # two or more domains -> the first present of child, disability, elderly, poverty
+    ({"age_band": "18_39", "pregnant": "yes", "concerns": ["money"]}, "multi_domain", "kodomo"),
+    ({"age_band": "65_plus", "concerns": ["disability", "money"]}, "multi_domain", "shogai"),
+    ({"age_band": "65_plus", "concerns": ["money"]}, "multi_domain", "houkatsu"),
+    # 8050 -> houkatsu
+    ({"age_band": "40_64", "concerns": ["isolation"], "household": ["elderly_65_plus"]}, "8050", "houkatsu"),
+    # young or double carer -> kodomo when a child or raising children, else houkatsu
+    ({"age_band": "18_39", "concerns": ["caregiving"]}, "carer", "houkatsu"),
+    # no domain -> jiritsu
+    ({"age_band": "18_39", "concerns": ["isolation"]}, "no_domain", "jiritsu"),
+])
+def test_every_team_rule_names_its_first_contact(answers, rule, first):
+    a = validate_answers({"subject": "self", "danger_now": "no", **answers})
+    d = decide(a, PROVIDERS)
+    assert (d.service, d.rule) == ("takikan", rule)
+    assert d.first_contact["service"] == first
+    alone = d.without_team()
+    assert alone.service == first and alone.provider_id == d.first_contact["provider_id"]
+    assert alone.rule == rule and alone.priority == d.priority
+    codes = [r.code for r in alone.reasons]
+    assert codes[-2:] == ["first_contact_no_meeting", "provider_language"]  # the office speaks ja
+    assert codes.count("provider_language") == 1
+
+
+def test_a_young_carer_reaches_the_children_s_office_without_the_meeting():
+    a = validate_answers({"subject": "self", "age_band": "6_17", "danger_now": "no", "concerns": ["caregiving"]})
+    d = decide(a, PROVIDERS)
+    # A child is in the child domain: two domains (child + ...) or the carer rule, both end at kodomo.
+    assert d.service == "takikan" and d.without_team().service == "kodomo"
+
+
+def test_first_contact_uses_the_town_desk_without_a_welfare_office():
+    a = validate_answers({"subject": "self", "age_band": "18_39", "danger_now": "no", "concerns": ["isolation"]})
+    d = decide(a, PROVIDERS, has_welfare_office=False)
+    assert d.without_team().service == "choson"
+
+
+def test_first_contact_skips_a_service_without_an_office():
+    """No kodomo office: the multi-domain pregnant resident in debt goes to the next one present."""
+    providers = [p for p in PROVIDERS if p.service != "kodomo"]
+    a = validate_answers({"subject": "self", "age_band": "18_39", "pregnant": "yes", "danger_now": "no",
+                          "concerns": ["money"]})
+    assert decide(a, providers).without_team().service == "jiritsu"
+
+
+def test_a_team_without_an_office_hands_to_the_first_contact():
+    providers = [p for p in PROVIDERS if p.service != "takikan"]
+    a = validate_answers({"subject": "self", "age_band": "40_64", "danger_now": "yes",
+                          "concerns": ["isolation"], "household": ["elderly_65_plus"]})
+    d = decide(a, providers)
+    assert d.service == "takikan" and d.provider_id is None
+    alone = d.without_team()
+    assert alone.service == "houkatsu" and alone.priority == "urgent"
+    assert "first_contact_no_team" in [r.code for r in alone.reasons]

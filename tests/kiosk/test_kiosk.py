@@ -17,10 +17,14 @@ def test_journey_routes_and_gives_a_receipt(client, session, demo):
     assert receipt.status_code == 200
     html = receipt.text
     assert "North Community General Support Center" in html and "03-5555-0101" in html
-    assert "Aged 65 or over" in html  # the reason, in the resident's language
+    assert "北部地域包括支援センター" in html  # the official name on the office's door
+    assert "Tsunagi City" in html and "within 2 business days" in html
+    assert "Follow-up page: http://localhost/f" in html
+    # Nothing about the resident's needs on the receipt (the reasons were on the consent screen).
+    assert "Aged 65 or over" not in html and "knees" not in html
     assert '<svg role="img"' in html
-    code = re.search(r'class="code"[^>]*>([0-9A-Z\-*~$=]+)<', html).group(1)
-    assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{5}[0-9A-Z*~$=]", code)
+    code = re.search(r'class="code"[^>]*>([^<]+)<', html).group(1)
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{6}", code)
     intake = session.scalar(select(Intake))
     assert session.get(Provider, intake.provider_id).code == "houkatsu-kita"
     assert intake.locale == "en" and intake.channel == "kiosk" and intake.location.code == "lib-chuo"
@@ -66,8 +70,17 @@ def test_danger_shows_emergency_contacts_before_anything_else(client, demo):
     url = journey.submit(url, {"concerns": ["violence"]}).headers["Location"]
     assert "/urgent" in url
     page = client.get(url)
-    assert 'href="tel:110"' in page.text and 'href="tel:#8008"' in page.text
+    # "#" would start a URL fragment and dial nothing: percent-encoded, and in plain text too.
+    assert 'href="tel:110"' in page.text and 'href="tel:%238008"' in page.text
+    assert 'href="tel:#' not in page.text and '<span class="number">#8008</span>' in page.text
     assert "DV相談ナビ" in page.text
+    facts = re.findall(r'<span class="line-facts">(.*?)</span>', page.text, re.S)
+    assert len(facts) == 5  # every line of the demo city has hours, cost and languages
+    for line in facts:
+        assert "言語" in line and ("24時間" in line or "異なります" in line) and "通話" in line, line
+    assert "日本語、英語" in facts[0]
+    # The form calls no one: the page says so, and to call now.
+    assert 'class="danger-text"' in page.text
 
 
 def test_finish_leaves_nothing_behind(client, session, demo):

@@ -135,4 +135,6 @@ def test_receipt_has_the_date_and_a_print_button(client, demo):
                                           "danger_now": "no", "area": "kita"})
     assert re.search(r'<p class="date">Date: \w+ \d{1,2}, \d{4}</p>', receipt.text)
     assert 'id="print-receipt"' in receipt.text
-    assert '<section class="reasons no-print">' in receipt.text
+    # Nothing about needs on the receipt, not even on screen; what happens next instead.
+    assert 'class="reasons' not in receipt.text and "Aged 65" not in receipt.text
+    assert '<p class="next-step">What happens next:' in receipt.text

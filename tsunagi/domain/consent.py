@@ -8,13 +8,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Callable, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tsunagi.domain.models import Consent, Intake, IntakeEvent, ResidentMessage
-from tsunagi.domain.vocabulary import CONSENT_MODES, CONTACT_METHODS, MULTI_AGENCY
+from tsunagi.domain.vocabulary import CONSENT_MODES, CONTACT_ALONE, CONTACT_METHODS, CONTACT_NEEDS, MULTI_AGENCY, N_
 
 
 class ConsentRequired(PermissionError):
@@ -67,6 +67,33 @@ class ConsentGiven:
             location_id=self.location_id, mode=self.mode, witness_id=self.witness_id,
             contact_time=self.contact_time, proxy_relationship=self.proxy_relationship,
         )
+
+
+CONTACT_PROBLEMS = {
+    "alone": N_("“Please do not contact me” cannot be chosen together with a way to contact you."),
+    "phone": N_("To be called or sent a text message, please give a phone number on the earlier page, "
+                "or choose another way."),
+    "email": N_("To get an email, please give an email address on the earlier page, or choose another way."),
+}
+
+
+def contact_problem(methods: tuple[str, ...] | list[str], details: Mapping[str, str | None]) -> str | None:
+    """What is wrong with the chosen ways of contact given the details typed (a key of
+    CONTACT_PROBLEMS), or None: "do not contact me" with a way to contact, or a phone call
+    without a phone number."""
+    if CONTACT_ALONE in methods and len(set(methods)) > 1:
+        return "alone"
+    for method in methods:
+        needed = CONTACT_NEEDS.get(method)
+        if needed and not (details.get(needed) or "").strip():
+            return needed
+    return None
+
+
+def reaches_office(intake: Intake) -> bool:
+    """Whether an office receives this intake now (shared, not withdrawn, routed): only
+    then can the resident send it a message."""
+    return may_share(intake) and intake.provider_id is not None
 
 
 def may_share(intake: Intake) -> bool:

@@ -15,11 +15,13 @@ from datetime import datetime, timezone
 import base32_crockford
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from stdnum import luhn
 
 from tsunagi.domain.models import FollowUp, Intake
+from tsunagi.domain.vocabulary import typed
 
 CODE_BITS = 65
-CODE_LENGTH = 13  # 13 Crockford symbols carry 65 bits; a check symbol follows
+CODE_LENGTH = 13  # 13 Crockford symbols carry 65 bits; a check symbol of the same alphabet follows
 
 
 class CodeCheckFailed(ValueError):
@@ -46,28 +48,51 @@ def _hash(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
+# Crockford's base 32: digits and capitals without I, L, O and U, easy to read aloud and type.
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
 def _encode_code(number: int) -> str:
+    """13 symbols and a check symbol from the same alphabet (Luhn mod 32: catches every
+    single wrong symbol and most swaps of neighbours)."""
     body = base32_crockford.encode(number).rjust(CODE_LENGTH, "0")
-    check = base32_crockford.encode(number, checksum=True)[-1]
-    return body + check
+    return body + luhn.calc_check_digit(body, alphabet=ALPHABET)
 
 
-def normalize_code(text: str) -> str:
-    """Canonical form of a typed code: any case, I/L→1, O→0, hyphens and spaces ignored.
+def _legacy_code(number: int) -> str:
+    """Codes printed before the check stayed inside the alphabet: Crockford's mod-37 check,
+    whose symbol may be * ~ $ = or U. They keep working."""
+    body = base32_crockford.encode(number).rjust(CODE_LENGTH, "0")
+    return body + base32_crockford.encode(number, checksum=True)[-1]
 
-    :raise CodeMalformed: not 14 Crockford symbols.
+
+def normalize_code(text: str) -> tuple[str, ...]:
+    """The canonical codes a typed code may stand for (as issued now, or as issued before):
+    full-width and any case accepted, I/L→1, O→0, hyphens and spaces ignored.
+
+    :raise CodeMalformed: not 14 symbols of the alphabet.
     :raise CodeCheckFailed: the check symbol does not match.
     """
-    compact = re.sub(r"[\s\-\u2010-\u2015\u30fc]+", "", text or "")
+    compact = re.sub(r"[\s\-\u2010-\u2015\u2212\u30fc]+", "", typed(text or "")).upper()
     if len(compact) != CODE_LENGTH + 1:
         raise CodeMalformed("a code has 14 symbols")
     try:
-        number = base32_crockford.decode(compact, checksum=True)
+        number = base32_crockford.decode(compact[:-1])
     except ValueError as exc:
-        if "checksum" in str(exc).lower() or "check" in str(exc).lower():
-            raise CodeCheckFailed("check symbol mismatch") from None
         raise CodeMalformed(str(exc)) from None
-    return _encode_code(number)
+    check = compact[-1].translate(str.maketrans("IL O", "11 0"))
+    found = []
+    current = _encode_code(number)
+    if current[-1] == check:
+        found.append(current)
+    legacy = _legacy_code(number)
+    if legacy[-1] == check:
+        found.append(legacy)
+    if not found:
+        if check not in ALPHABET + "*~$=U":
+            raise CodeMalformed("not a symbol of the code's alphabet")
+        raise CodeCheckFailed("check symbol mismatch")
+    return tuple(found)
 
 
 def issue(session: Session, intake: Intake) -> Secrets:
@@ -78,16 +103,17 @@ def issue(session: Session, intake: Intake) -> Secrets:
     return Secrets(token=token, code=code)
 
 
-def find(session: Session, *, token: str | None = None, code: str | None = None,
+def find(session: Session, *, token: str | None = None, code: str | tuple[str, ...] | None = None,
          now: datetime | None = None) -> Intake | None:
-    """The intake behind a token or an already normalized code, or None.
+    """The intake behind a token or an already normalized code (or the codes
+    `normalize_code` gives), or None.
 
     Unknown, expired and revoked secrets all give None, so callers cannot tell them apart.
     """
     if token:
         where = FollowUp.token_hash == _hash(token)
     elif code:
-        where = FollowUp.code_hash == _hash(code)
+        where = FollowUp.code_hash.in_([_hash(c) for c in ((code,) if isinstance(code, str) else code)])
     else:
         return None
     row = session.scalar(select(FollowUp).where(where))

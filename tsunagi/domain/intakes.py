@@ -14,12 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tsunagi.domain import follow_up, municipality
-from tsunagi.domain.consent import ConsentGiven, allows_service, may_share
+from tsunagi.domain.consent import CONTACT_PROBLEMS, ConsentGiven, InvalidConsent, allows_service, contact_problem, may_share
 from tsunagi.domain.models import District, Intake, IntakeEvent, Location, Provider, TriageRules
 from tsunagi.domain.triage.answers import Answers, InvalidAnswers, validate_answers
 from tsunagi.domain.triage.decide import Decision, ProviderInfo, decide
 from tsunagi.domain.triage.reasons import render_reason
 from tsunagi.domain.triage.rules import Policy, load_policy
+from tsunagi.domain.vocabulary import MULTI_AGENCY, typed
 
 
 def provider_infos(session: Session) -> list[ProviderInfo]:
@@ -104,6 +105,16 @@ def probable_duplicates(session: Session, intake: Intake, days: int) -> list[Int
     ))
 
 
+def for_consent(decision: Decision, consent: ConsentGiven | None) -> Decision:
+    """Where an intake goes under this consent: a resident who agrees to share but not to
+    the meeting, or an intake of a team that has no office, goes to the decision's first
+    contact: a "yes, send" is never dropped (DOMAIN.md, first contact)."""
+    if decision.service == MULTI_AGENCY and (
+            decision.provider_id is None or not allows_service(consent, MULTI_AGENCY)):
+        return decision.without_team()
+    return decision
+
+
 @dataclass
 class Submitted:
     intake: Intake
@@ -134,6 +145,10 @@ def submit(
     :raise InvalidAnswers: the answers are not canonical (keys named `answers.<question>`).
     """
     policy = policy or load_policy()
+    if consent.share_with_provider:
+        problem = contact_problem(consent.contact_methods, identifying)
+        if problem:
+            raise InvalidConsent(CONTACT_PROBLEMS[problem])
     try:
         parsed = parse_answers(session, answers)
     except InvalidAnswers as exc:
@@ -141,6 +156,8 @@ def submit(
     # A decision the caller already made for these answers (the kiosk shows it before
     # consent) is not made again.
     decision = decision or route(session, parsed, locale, policy)
+    if consent.share_with_provider:
+        decision = for_consent(decision, consent)
     keep_rules(session, policy)
     intake = Intake(
         form_id=form_id, form_version=form_version, locale=locale, channel=channel,
@@ -149,13 +166,13 @@ def submit(
         rules_version=decision.rules_version, status="received",
     )
     consent.record(intake)
-    if may_share(intake) and allows_service(consent, decision.service):
+    if may_share(intake) and allows_service(consent, decision.service) and decision.provider_id is not None:
         intake.provider_id = decision.provider_id
-        intake.name = (identifying.get("name") or "").strip() or None
-        contact = {k: v.strip() for k in ("phone", "email") if (v := identifying.get(k)) and v.strip()}
+        intake.name = typed(identifying.get("name") or "") or None
+        contact = {k: t for k in ("phone", "email") if (t := typed(identifying.get(k) or ""))}
         intake.contact = contact or None
         intake.contact_key = contact_key(contact)
-        intake.free_text = (identifying.get("free_text") or "").strip() or None
+        intake.free_text = typed(identifying.get("free_text") or "") or None
     else:
         intake.status = "not_shared"
     session.add(intake)

@@ -72,6 +72,11 @@ class ProviderSpec(Strict):
 class EmergencyContact(Strict):
     kind: Literal[EMERGENCY_KINDS]  # type: ignore[valid-type]
     number: str = Field(pattern=r"^[0-9#][0-9-]{1,20}$")
+    # When the line answers ("always": 24 hours, every day), whether a call costs, and the
+    # languages it answers in (locale codes): shown beside the number.
+    hours: Literal["always"] | Localized
+    cost: Literal["free", "charged"]
+    languages: list[str] = Field(min_length=1)
 
 
 class MunicipalitySpec(Strict):
@@ -144,7 +149,7 @@ def apply(session: Session, spec: MunicipalitySpec) -> models.Municipality:
         spec.code,
         name=spec.name.model_dump(),
         has_welfare_office=spec.has_welfare_office,
-        emergency_contacts=[c.model_dump() for c in spec.emergency_contacts],
+        emergency_contacts=[c.model_dump(mode="json") for c in spec.emergency_contacts],
         furigana=dict(spec.furigana),
     )
     session.flush()

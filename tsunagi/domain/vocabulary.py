@@ -6,6 +6,8 @@ translated where they are rendered.
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from zoneinfo import ZoneInfo
 
 
@@ -72,6 +74,10 @@ LOCATION_KINDS = ("library", "hub", "outreach")
 KIOSK_KINDS = ("library", "hub")
 CHANNELS = ("kiosk", "outreach")
 CONTACT_METHODS = ("phone", "sms", "email", "visit", "none")
+# The typed detail each way of contact needs, and the choice that excludes the others
+# (tsunagi.domain.consent.contact_problem; the outreach app gets them with the form spec).
+CONTACT_NEEDS = {"phone": "phone", "sms": "phone", "email": "email"}
+CONTACT_ALONE = "none"
 CONSENT_MODES = ("self", "verbal", "proxy")
 # What a resident typed that identifies them: stored only with consent to share.
 IDENTIFYING = ("name", "phone", "email", "free_text")
@@ -79,6 +85,15 @@ IDENTIFYING = ("name", "phone", "email", "free_text")
 # --- patterns a resident's input must match (forms, API schema, OpenAPI, outreach app) --
 PHONE_PATTERN = r"^\+?[0-9][0-9\- ()]{5,25}$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+def typed(text: str) -> str:
+    """What a person typed, as the product compares and validates it: NFKC (a Japanese
+    keyboard's full-width ０９０－１２３４ is 090-1234; half-width ｶﾅ becomes カナ),
+    the long-vowel mark and dashes between digits read as hyphens, edges trimmed."""
+    text = unicodedata.normalize("NFKC", text)
+    text = re.sub(r"(?<=[0-9])[\u2010-\u2015\u2212\u30fc\uff70](?=[0-9])", "-", text)
+    return text.strip()
 
 # --- roles (tsunagi.domain.access says what each may do) -----------------------------
 PROVIDER_ROLES = ("provider_staff", "provider_lead", "provider_system")
@@ -117,8 +132,14 @@ STATUS_TEXTS: dict[str, str] = {
     "transferred": N_("Your consultation has been passed to %(provider)s, which fits it better."),
     "interrupted": N_("We could not reach you. Please contact %(provider)s when you can."),
 }
+# The status as the resident reads it when no office receives the intake for another reason.
+WITHDRAWN_TEXT = N_("You withdrew your consent: your details were deleted and nothing more is shared. "
+                    "You can still contact %(provider)s yourself.")
+NOT_ROUTED_TEXT = N_("No office could receive your answers. Please call or visit %(provider)s yourself.")
 
 # --- emergency contacts a municipality lists -----------------------------------------
+EMERGENCY_ALWAYS = N_("24 hours, every day")
+EMERGENCY_COSTS = {"free": N_("Free call"), "charged": N_("Call charges apply")}
 EMERGENCY_TEXTS: dict[str, str] = {
     "police": N_("Police (danger, violence, crime)"),
     "fire_ambulance": N_("Ambulance and fire"),

@@ -4,16 +4,19 @@ notification sent after an intake is routed."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
+from babel import Locale, UnknownLocaleError
+from babel.lists import format_list
 from flask import Blueprint, current_app, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from sqlalchemy.orm import Session
 
 from tsunagi.domain import furigana, intakes, lifecycle, municipality, overdue
 from tsunagi.domain.notifications import notify_provider, smtp_sender
 from tsunagi.domain.triage.answers import InvalidAnswers
 from tsunagi.domain.triage.rules import Policy
-from tsunagi.domain.vocabulary import EMERGENCY_TEXTS, LOCALES, PROVIDER_LOCALE
+from tsunagi.domain.vocabulary import EMERGENCY_ALWAYS, EMERGENCY_COSTS, EMERGENCY_TEXTS, LOCALES, PROVIDER_LOCALE, language_of
 from tsunagi.web.extensions import db
 from tsunagi.web.i18n import gettext_in
 
@@ -88,10 +91,31 @@ def present_settings():
 
 
 def emergency_contacts() -> list[dict[str, str]]:
-    """The municipality's emergency numbers, labelled in the request's language."""
+    """The municipality's emergency numbers in the request's language: what each line is
+    for, its `tel:` link (percent-encoded: `#` would start a fragment), hours, cost and
+    languages."""
     muni = municipality.current(db.session)
-    return [{"label": gettext(EMERGENCY_TEXTS[c["kind"]]), "number": c["number"]}
-            for c in (muni.emergency_contacts if muni else [])]
+    locale = str(get_locale() or "ja")
+    return [{
+        "label": gettext(EMERGENCY_TEXTS[c["kind"]]), "number": c["number"],
+        "href": "tel:" + quote(c["number"], safe="+-"),
+        "hours": (gettext(EMERGENCY_ALWAYS) if c.get("hours", "always") == "always"
+                  else municipality.localized(c["hours"], locale)),
+        "cost": gettext(EMERGENCY_COSTS[c.get("cost", "charged")]),
+        "languages": gettext("Languages: %(languages)s") % {"languages": language_names(c.get("languages", ["ja"]), locale)},
+    } for c in (muni.emergency_contacts if muni else [])]
+
+
+def language_names(codes: list[str], locale: str) -> str:
+    """Language codes as their names in the reader's language (Babel's CLDR data)."""
+    reader = Locale.parse(language_of(locale))
+    names = []
+    for code in codes:
+        try:
+            names.append(Locale.parse(code).get_language_name(reader) or code)
+        except (ValueError, UnknownLocaleError):
+            names.append(code)
+    return format_list(names, locale=reader)
 
 
 def furigana_reader() -> furigana.Reader:

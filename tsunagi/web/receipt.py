@@ -1,9 +1,16 @@
-"""The receipt's QR code: SVG from the `qrcode` package, no image library needed."""
+"""The receipt: its facts in the reader's language, and its QR code (SVG from the `qrcode`
+package, no image library needed)."""
 from __future__ import annotations
 
 import qrcode
 import qrcode.image.svg
+from flask_babel import format_date, format_datetime, gettext, ngettext
 from markupsafe import Markup
+
+from tsunagi.domain import municipality, overdue
+from tsunagi.domain.triage.reasons import render_reason
+from tsunagi.domain.vocabulary import JST
+from tsunagi.web.extensions import db
 
 
 def follow_up_url(base_url: str, token: str) -> str:
@@ -24,3 +31,54 @@ def inline_svg(data: str, label: str) -> Markup:
     svg = qr_svg(data)
     svg = svg[svg.index("<svg"):]
     return Markup(svg.replace("<svg", f'<svg role="img" aria-label="{Markup.escape(label)}" class="qr"', 1))
+
+
+def follow_up_address(base_url: str) -> str:
+    """The follow-up page as printed for typing in: no token, the receipt code goes in the form."""
+    return f"{base_url.rstrip('/')}/f"
+
+
+def receipt_facts(intake, overdue_policy, locale: str) -> dict:
+    """What a receipt says besides the office and the code, in the reader's language:
+    the municipality, the date, whether the answers were sent, what happens next and by
+    when, and the note of a first contact chosen for the resident. Nothing about needs."""
+    muni = municipality.current(db.session)
+    shared = intake.provider_id is not None
+    office = municipality.localized(intake.provider.name, locale) if shared else ""
+    if shared:
+        deadline = overdue.deadline(intake, overdue_policy).astimezone(JST)
+        methods = list(intake.consent.contact_methods or []) if intake.consent else []
+        if intake.priority == "urgent":
+            text = ngettext(
+                "What happens next: your consultation is marked urgent. %(office)s is asked to read it "
+                "within %(num)d hour of its opening hours, by %(when)s.",
+                "What happens next: your consultation is marked urgent. %(office)s is asked to read it "
+                "within %(num)d hours of its opening hours, by %(when)s.",
+                overdue_policy.urgent_hours, office=office,
+                when=format_datetime(deadline, "short", rebase=False))
+        elif methods and "none" not in methods:
+            text = ngettext(
+                "What happens next: %(office)s reads your consultation and contacts you in the way you "
+                "chose, within %(num)d business day, by %(when)s.",
+                "What happens next: %(office)s reads your consultation and contacts you in the way you "
+                "chose, within %(num)d business days, by %(when)s.",
+                overdue_policy.business_days, office=office, when=format_date(deadline.date(), "long"))
+        else:
+            text = ngettext(
+                "What happens next: %(office)s reads your consultation within %(num)d business day, by "
+                "%(when)s. You chose to contact them yourself: please call them.",
+                "What happens next: %(office)s reads your consultation within %(num)d business days, by "
+                "%(when)s. You chose to contact them yourself: please call them.",
+                overdue_policy.business_days, office=office, when=format_date(deadline.date(), "long"))
+    else:
+        text = gettext("Nothing was sent. When you are ready, call or visit the office on this receipt "
+                       "yourself. With the receipt code you can follow up later.")
+    notes = [render_reason(r, gettext, locale) for r in intake.decision.get("reasons", [])
+             if r["code"].startswith("first_contact_")] if shared else []
+    return {
+        "city": municipality.localized(muni.name, locale) if muni else "",
+        "date": format_date(intake.created_at.astimezone(JST).date(), "long"),
+        "shared": shared,
+        "next_step": text,
+        "notes": notes,
+    }

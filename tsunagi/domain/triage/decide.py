@@ -7,7 +7,7 @@ Routing chooses a first contact; it never rejects a resident (実施要綱 L1959
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any, Iterable
 
 from tsunagi.domain.triage.answers import Answers
@@ -38,12 +38,32 @@ class Decision:
     provider_choice: str
     reasons: list[Reason]
     rules_version: str
+    # For an intake of the multi-agency team: the accountable office that takes it when the
+    # resident agrees to share but not to the meeting, {"service", "provider_id", "provider_choice"}.
+    first_contact: dict[str, Any] | None = None
 
     def to_record(self) -> dict[str, Any]:
         """The decision as stored with the intake, so it can be explained later."""
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "reasons"}
         data["reasons"] = [{"code": r.code, "params": dict(r.params)} for r in self.reasons]
         return data
+
+    def without_team(self) -> "Decision":
+        """The decision when the multi-agency team may not take the intake (the resident
+        declined the meeting, or the team has no office): its first contact, with the
+        reason both sides read. Unchanged when there is no first contact."""
+        if self.service != MULTI_AGENCY or not self.first_contact:
+            return self
+        first = self.first_contact
+        code = "first_contact_no_team" if self.provider_id is None else "first_contact_no_meeting"
+        return replace(
+            self, service=first["service"], provider_id=first["provider_id"],
+            provider_choice=first["provider_choice"],
+            # How the team's office was chosen no longer applies; how the first contact was does.
+            reasons=[*(r for r in self.reasons if r.code == "provider_missing" or not r.code.startswith("provider_")),
+                     Reason(code, {"service": first["service"]}),
+                     Reason(f"provider_{first['provider_choice']}")],
+        )
 
 
 def _speaks(p: ProviderInfo, lang: str) -> bool:
@@ -129,8 +149,15 @@ def decide(
         provider, choice = choose_provider(service, a.area, locale, providers)
     if provider is not None:
         reasons.append(Reason(f"provider_{choice}"))
+    first_contact = None
+    if service == MULTI_AGENCY:
+        for candidate in policy.first_contact_services(rule, a, domains, held, has_welfare_office):
+            office, how = choose_provider(candidate, a.area, locale, providers)
+            if office is not None:
+                first_contact = {"service": candidate, "provider_id": office.id, "provider_choice": how}
+                break
     return Decision(
         service=service, priority=priority, domains=list(domains), signals=signals, rule=rule.id,
         provider_id=provider.id if provider else None, provider_choice=choice, reasons=reasons,
-        rules_version=policy.version,
+        rules_version=policy.version, first_contact=first_contact,
     )

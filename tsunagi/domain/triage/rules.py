@@ -23,7 +23,7 @@ from pydantic import ConfigDict, Discriminator, Field, Tag, model_validator
 from tsunagi.domain.datafile import DataFileError, Problem, Strict, dotted, line_of, load_model
 from tsunagi.domain.triage.answers import MULTI, SINGLE, Answers, so_far
 from tsunagi.domain.triage.reasons import REASON_TEXTS
-from tsunagi.domain.vocabulary import SERVICES
+from tsunagi.domain.vocabulary import MULTI_AGENCY, SERVICES
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "default.yaml"
 
@@ -133,17 +133,36 @@ class SignalSpec(Strict):
     reason: str | None = None
 
 
+class FirstContactSpec(Strict):
+    """One choice of the first-contact office for when the multi-agency team is not
+    consented (DOMAIN.md, "First contact when the team is not consented"): a service, or
+    the first of some domains the intake has; only `when` the condition holds."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    when: Condition | None = None
+    service: str | None = None
+    present: list[str] | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one_choice(self) -> "FirstContactSpec":
+        if (self.service is None) == (self.present is None):
+            raise ValueError("give exactly one of 'service', 'present'")
+        return self
+
+
 class RuleSpec(Strict):
     id: str
     when: Condition
     service: str
     reason: str
+    first_contact: list[FirstContactSpec] = []
 
 
 class FallbackSpec(Strict):
     id: str
     service: str
     reason: str
+    first_contact: list[FirstContactSpec] = []
 
 
 class UrgentSpec(Strict):
@@ -167,6 +186,9 @@ class RulesFile(Strict):
     signals: dict[str, SignalSpec] = {}
     rules: list[RuleSpec] = []
     fallback: FallbackSpec | None = None
+    # The first contact for every intake of the team whose rule names none (or none with an
+    # office), e.g. when the one service of an intake has no office.
+    first_contact: list[FirstContactSpec] = []
     urgent: list[UrgentSpec] = []
 
 
@@ -185,11 +207,19 @@ class Domain:
 
 
 @dataclass(frozen=True)
+class FirstContact:
+    test: Test | None
+    service: str | None
+    present: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     test: Test | None  # None: the fallback
     service: str
     reason: str
+    first_contact: tuple[FirstContact, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -200,6 +230,7 @@ class Policy:
     rules: tuple[Rule, ...]  # the fallback last
     urgent: tuple[tuple[Test, str, str], ...]
     reason_texts: dict[str, dict[str, str]]  # the municipality's own reasons
+    first_contact: tuple[FirstContact, ...]  # after the rule's own
     source: str  # the rules as written, kept with the intakes they decided
     # The conditions of the domains, signals and urgent rules as data, for a browser that
     # must answer "is this urgent?" offline exactly as the policy does (the outreach app).
@@ -208,6 +239,28 @@ class Policy:
     def urgent_signals(self, a: Answers, domains: tuple, held: frozenset) -> list[tuple[str, str]]:
         """The urgent rules that hold, as (signal, reason code), in the file's order."""
         return [(signal, reason) for test, signal, reason in self.urgent if test(a, domains, held)]
+
+    def first_contact_services(self, rule: Rule, a: Answers, domains: tuple, held: frozenset,
+                               has_welfare_office: bool = True) -> list[str]:
+        """The services that may take the first contact when the multi-agency team is not
+        consented, best first: the rule's own choices, then the file's."""
+        by_name = {d.name: d for d in self.domains}
+        local = {d.service: d.service_without_welfare_office for d in self.domains
+                 if d.service_without_welfare_office}
+        services: list[str] = []
+        for choice in rule.first_contact + self.first_contact:
+            if choice.test is not None and not choice.test(a, domains, held):
+                continue
+            if choice.service is not None:
+                found = [choice.service]
+            else:
+                found = [by_name[name].service for name in choice.present if name in domains]
+            for service in found:
+                if not has_welfare_office and local.get(service):
+                    service = local[service]
+                if service not in services:
+                    services.append(service)
+        return services
 
     def urgency(self, answers: Any) -> list[tuple[str, str]]:
         """Whether answers given so far (a form half filled in) are urgent, and why: the
@@ -312,6 +365,7 @@ def _merged(spec: RulesFile) -> RulesFile:
         signals={**base.signals, **spec.signals},
         rules=[*spec.rules, *base.rules],
         fallback=spec.fallback or base.fallback,
+        first_contact=spec.first_contact or base.first_contact,
         urgent=[*base.urgent, *spec.urgent],
     )
 
@@ -340,10 +394,30 @@ def _static_problems(spec: RulesFile, merged: RulesFile) -> list[Problem]:
         problems += _condition_problems(s.when, ("signals", name, "when"), signals)
         if s.reason:
             reason(s.reason, ("signals", name, "reason"))
+    def first_contact(choices: list[FirstContactSpec], where: tuple) -> None:
+        for j, c in enumerate(choices):
+            if c.when is not None:
+                problems.extend(_condition_problems(c.when, (*where, j, "when"), signals))
+            if c.service is not None:
+                service(c.service, (*where, j, "service"))
+                if c.service == MULTI_AGENCY:
+                    problems.append(((*where, j, "service"),
+                                     f"the first contact when the team is not consented cannot be {MULTI_AGENCY!r}"))
+            for name in c.present or []:
+                if name not in merged.domains:
+                    problems.append(((*where, j, "present"),
+                                     f"unknown domain {name!r} (domains: {', '.join(merged.domains)})"))
+
+    first_contact(spec.first_contact, ("first_contact",))
     for i, r in enumerate(spec.rules):
         problems += _condition_problems(r.when, ("rules", i, "when"), signals)
         service(r.service, ("rules", i, "service"), allow_domain=True)
         reason(r.reason, ("rules", i, "reason"))
+        first_contact(r.first_contact, ("rules", i, "first_contact"))
+        if r.service == MULTI_AGENCY and not (r.first_contact or merged.first_contact):
+            problems.append((("rules", i, "first_contact"),
+                             f"rule {r.id!r} sends to {MULTI_AGENCY!r}: name its first_contact for a resident "
+                             "who agrees to share but not to the meeting (or a first_contact for the whole file)"))
         if r.service == "domain" and not _implies_one_domain(r.when):
             problems.append((("rules", i, "service"),
                              f"rule {r.id!r}: 'service: domain' needs 'when: {{domains_exactly: 1}}'"))
@@ -353,6 +427,10 @@ def _static_problems(spec: RulesFile, merged: RulesFile) -> list[Problem]:
     if spec.fallback:
         service(spec.fallback.service, ("fallback", "service"))
         reason(spec.fallback.reason, ("fallback", "reason"))
+        first_contact(spec.fallback.first_contact, ("fallback", "first_contact"))
+        if spec.fallback.service == MULTI_AGENCY and not (spec.fallback.first_contact or merged.first_contact):
+            problems.append((("fallback", "first_contact"),
+                             f"the fallback sends to {MULTI_AGENCY!r}: name its first_contact"))
     elif spec.extends is None:
         problems.append((("fallback",), "a rules file needs a fallback (the service when no rule holds)"))
     return problems
@@ -461,12 +539,20 @@ def compile_rules(merged: RulesFile, digest: str, source: str) -> Policy:
             for name, d in merged.domains.items()
         ),
         signals=tuple((name, _compile(s.when), s.reason) for name, s in merged.signals.items()),
-        rules=tuple(Rule(r.id, _compile(r.when), r.service, r.reason) for r in merged.rules)
-        + (Rule(merged.fallback.id, None, merged.fallback.service, merged.fallback.reason),),
+        rules=tuple(Rule(r.id, _compile(r.when), r.service, r.reason, _first_contact(r.first_contact))
+                    for r in merged.rules)
+        + (Rule(merged.fallback.id, None, merged.fallback.service, merged.fallback.reason,
+                _first_contact(merged.fallback.first_contact)),),
+        first_contact=_first_contact(merged.first_contact),
         urgent=tuple((_compile(u.when), u.signal, u.reason) for u in merged.urgent),
         reason_texts={code: text.model_dump() for code, text in merged.reasons.items()},
         urgency_data=_urgency_data(merged),
     )
+
+
+def _first_contact(choices: list[FirstContactSpec]) -> tuple[FirstContact, ...]:
+    return tuple(FirstContact(None if c.when is None else _compile(c.when), c.service, tuple(c.present or ()))
+                 for c in choices)
 
 
 def _as_data(cond: Condition) -> dict[str, Any]:
