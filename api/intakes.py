@@ -10,9 +10,9 @@ from sqlalchemy import select
 from api import bp
 from api.common import bearer_user, json_body
 from api.submission import IntakeBody
-from forms.spec import load_consent, load_form
+from forms.spec import archived_consents, form_versions, load_consent, load_form, load_form_version
 from tsunagi.domain import idempotency, intakes
-from tsunagi.domain.consent import ConsentGiven, render_text
+from tsunagi.domain.consent import ConsentGiven, remember_text, render_text, served_text
 from tsunagi.domain.models import Intake, Location
 from tsunagi.domain.vocabulary import LOCALES
 from tsunagi.web.context import notify_after_submit, policy
@@ -86,18 +86,33 @@ def _create_intake(user, raw: dict) -> dict:
     if data.form_id != "intake-default":
         _refuse("unknown form", errors={"form_id": "unknown form"})
     spec, consent_spec = load_form(data.form_id), load_consent()
-    if data.form_version not in (None, spec.version):
-        _refuse("unknown form version", errors={"form_version": f"current is {spec.version}"})
+    # An intake taken offline keeps the form version it was answered with, if it is kept.
+    version = spec.version if data.form_version is None else data.form_version
+    if load_form_version(data.form_id, version) is None:
+        _refuse("unknown form version", errors={"form_version": f"one of {form_versions(data.form_id)}"})
     location = db.session.scalar(select(Location).where(Location.code == data.location, Location.active.is_(True)))
     if location is None or data.channel != "outreach" or location.kind != "outreach":
         _refuse("not a location this account submits from",
                 errors={"location": "an outreach location, with channel outreach"})
-    _paragraphs, digest = render_text(consent_spec.paragraphs, gettext_in(data.locale))
-    if data.consent.version != digest:
-        _refuse("the consent text shown is not the current one; show it again", code="consent_version",
-                errors={"consent.version": "stale"})
+    paragraphs, digest = render_text(consent_spec.paragraphs, gettext_in(data.locale))
+    text_id, text_version = consent_spec.id, consent_spec.version
+    if data.consent.version == digest:
+        remember_text(db.session, text_id=text_id, text_version=text_version, locale=data.locale,
+                      paragraphs=paragraphs, digest=digest)
+    else:
+        # The text the resident was shown offline, if the product ever served it in this language.
+        shown = served_text(db.session, data.consent.version, data.locale)
+        if shown is not None:
+            text_id, text_version, digest = shown.text_id, shown.text_version, shown.hash
+        else:
+            archived = next((old for old in archived_consents(consent_spec.id)
+                             if render_text(old.paragraphs, gettext_in(data.locale))[1] == data.consent.version), None)
+            if archived is None:
+                _refuse("the consent text shown is not one this server showed in this language; show it again",
+                        code="consent_version", errors={"consent.version": "unknown"})
+            text_id, text_version, digest = archived.id, archived.version, data.consent.version
     given = ConsentGiven(
-            text_id=consent_spec.id, text_version=consent_spec.version, text_hash=digest,
+        text_id=text_id, text_version=text_version, text_hash=digest,
         locale=data.locale, share_with_provider=data.consent.scopes.share_with_provider,
         multi_agency_meeting=data.consent.scopes.multi_agency_meeting,
         contact_methods=tuple(data.consent.scopes.contact_methods), channel="outreach",
@@ -107,7 +122,7 @@ def _create_intake(user, raw: dict) -> dict:
     )
     contact = data.contact.model_dump() if data.contact else {}
     submitted = intakes.submit(
-        db.session, form_id=spec.id, form_version=spec.version, locale=data.locale,
+        db.session, form_id=spec.id, form_version=version, locale=data.locale,
         channel="outreach", location=location, answers=data.answers, identifying=contact,
         consent=given, policy=policy())
     secrets = submitted.secrets

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from tsunagi.domain.idempotency import KEY_PATTERN as IDEMPOTENCY_KEY_PATTERN
-from tsunagi.domain.triage.answers import KEYS, MULTI, REQUIRED, SINGLE
+from tsunagi.domain.triage.answers import AREA_UNKNOWN, KEYS, MULTI, REQUIRED, SINGLE
 from tsunagi.domain.vocabulary import (
     CHANNELS,
     CONSENT_MODES,
@@ -71,9 +71,9 @@ def _string_enum(values: list[str]) -> dict:
     return {"type": "string", "enum": values} if values else {"type": "string"}
 
 
-def _schemas(districts: list[str], locations: list[str], providers: list[str], form_version: int,
-             consent_versions: dict[str, str]) -> dict:
-    area = _nullable(_string_enum(districts))
+def _schemas(districts: list[str], locations: list[str], providers: list[str], form_versions: list[int],
+             consent_versions: dict[str, list[str]]) -> dict:
+    area = _nullable(_string_enum([*districts, AREA_UNKNOWN]))
     answers = {
         "type": "object",
         "description": "Canonical answers (DOMAIN.md). `pregnant` defaults to no.",
@@ -232,15 +232,18 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
     intake_request = {
         "type": "object",
         "additionalProperties": False,
-        # The consent version is the hash of the text in the body's locale.
+        # The consent version is the hash of a text the product showed in the body's locale:
+        # the current one, or an earlier one (an intake taken offline before it changed).
         "oneOf": [{"required": ["locale"], "properties": {
             "locale": {"const": locale},
-            "consent": {"properties": {"version": {"const": version}}}}}
-            for locale, version in consent_versions.items()],
+            "consent": {"properties": {"version": {"enum": versions}}}}}
+            for locale, versions in consent_versions.items()],
         "required": ["form_id", "locale", "channel", "location", "answers", "consent"],
         "properties": {
             "form_id": {"enum": ["intake-default"]},
-            "form_version": _nullable({"type": "integer", "enum": [form_version]}),
+            "form_version": _nullable({"type": "integer", "enum": form_versions,
+                                       "description": "The version the intake was answered with: the "
+                                                      "current one or one kept in the archive"}),
             "locale": {"enum": list(LOCALES)},
             "channel": {"enum": ["outreach"], "description": "kiosk intakes come from the kiosk pages"},
             "location": _string_enum(locations),
@@ -318,7 +321,8 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
             "type": {"type": "string"}, "title": {"type": "string", "description": "In the caller's language"},
             "status": {"type": "integer"}, "detail": {"type": "string"}, "code": {"type": "string"},
             "errors": {"type": "object"}}},
-        "Area": {**area, "description": "A district code of the municipality"},
+        "Area": {**area, "description": f"A district code of the municipality, or {AREA_UNKNOWN!r} when the "
+                                        "resident does not know it (routed as without an area)"},
         "Answers": answers,
         "Decision": decision,
         "FollowUpRequest": follow_up_request,
@@ -471,8 +475,8 @@ def _paths() -> dict:
     }
 
 
-def document(districts: list[str], locations: list[str], providers: list[str], form_version: int,
-             consent_versions: dict[str, str]) -> dict:
+def document(districts: list[str], locations: list[str], providers: list[str], form_versions: list[int],
+             consent_versions: dict[str, list[str]]) -> dict:
     """The document for a municipality with these district, outreach location and active
     provider codes, the intake form's version and the consent text's version (its hash) in
     each locale."""
@@ -485,7 +489,7 @@ def document(districts: list[str], locations: list[str], providers: list[str], f
                                 "that is not JSON."},
         "paths": _paths(),
         "components": {
-            "schemas": _schemas(districts, locations, providers, form_version, consent_versions),
+            "schemas": _schemas(districts, locations, providers, form_versions, consent_versions),
             "securitySchemes": {
                 "workerToken": {"type": "http", "scheme": "bearer",
                                 "description": "An outreach worker's API token, or a session token of "

@@ -7,10 +7,10 @@ from sqlalchemy import select
 from api import bp
 from api.common import bearer_user, json_body
 from api.openapi import document
-from forms.spec import load_consent, load_form
+from forms.spec import archived_consents, form_versions, load_consent, load_form
 from tsunagi.domain import municipality
-from tsunagi.domain.consent import render_text
-from tsunagi.domain.models import District, Location, Provider
+from tsunagi.domain.consent import remember_text, render_text
+from tsunagi.domain.models import ConsentText, District, Location, Provider
 from tsunagi.domain.triage.answers import KEYS
 from tsunagi.domain.vocabulary import CONTACT_ALONE, CONTACT_NEEDS, EMAIL_PATTERN, FURIGANA_LOCALES, IDENTIFYING, LOCALES, PHONE_PATTERN
 from tsunagi.web.context import explain, furigana_reader, policy
@@ -28,8 +28,14 @@ def openapi():
     providers = list(db.session.scalars(select(Provider.code).where(Provider.active.is_(True))
                                         .order_by(Provider.id)))
     consent = load_consent()
-    versions = {locale: render_text(consent.paragraphs, gettext_in(locale))[1] for locale in LOCALES}
-    return jsonify(document(districts, outreach, providers, load_form("intake-default").version, versions))
+    versions = {locale: [render_text(consent.paragraphs, gettext_in(locale))[1]] for locale in LOCALES}
+    for old in archived_consents(consent.id):
+        for locale in LOCALES:
+            versions[locale].append(render_text(old.paragraphs, gettext_in(locale))[1])
+    for row in db.session.execute(select(ConsentText.locale, ConsentText.hash).order_by(ConsentText.first_served_at)):
+        if row.locale in versions and row.hash not in versions[row.locale]:
+            versions[row.locale].append(row.hash)
+    return jsonify(document(districts, outreach, providers, form_versions("intake-default"), versions))
 
 
 @bp.post("/v1/triage")
@@ -53,6 +59,10 @@ def form_spec(form_id: str):
     spec, consent_spec = load_form(form_id), load_consent()
     translate = gettext_in(locale)
     paragraphs, digest = render_text(consent_spec.paragraphs, translate)
+    # Kept by its hash: an intake taken offline under it is accepted after the text changes.
+    remember_text(db.session, text_id=consent_spec.id, text_version=consent_spec.version, locale=locale,
+                  paragraphs=paragraphs, digest=digest)
+    db.session.commit()
     districts = db.session.scalars(select(District).order_by(District.position))
     body = {
         "id": spec.id, "version": spec.version, "locale": locale,
@@ -62,11 +72,12 @@ def form_spec(form_id: str):
                 "id": q.id, "type": q.type, "label": translate(q.label), "required": q.required,
                 "personal": q.personal, "sensitive": q.sensitive, "max_length": q.max_length,
                 "multiline": q.multiline,
-                "choices": ([{"value": c.value, "label": translate(c.label)} for c in q.choices]
-                            if q.type != "yesno" else
-                            [{"value": "yes", "label": translate("Yes")}, {"value": "no", "label": translate("No")}])
-                + ([{"value": d.code, "label": municipality.localized(d.name, locale)} for d in districts]
-                   if q.type == "district" else []),
+                # A district question offers the municipality's districts, then its own choices.
+                "choices": ([{"value": d.code, "label": municipality.localized(d.name, locale)} for d in districts]
+                            if q.type == "district" else [])
+                + ([{"value": c.value, "label": translate(c.label)} for c in q.choices]
+                   if q.type != "yesno" else
+                   [{"value": "yes", "label": translate("Yes")}, {"value": "no", "label": translate("No")}]),
             } for q in step.questions],
         } for step in spec.steps],
         "consent": {"id": consent_spec.id, "version": digest, "text": "\n\n".join(paragraphs)},

@@ -165,6 +165,17 @@ def load_form_version(form_id: str, version: int) -> FormSpec | None:
     return spec if spec.version == version else None
 
 
+def form_versions(form_id: str) -> list[int]:
+    """The versions an intake may have been answered with: the current one, then those
+    kept in `archive/` (an intake taken offline before the form changed is accepted)."""
+    versions = [load_form(form_id).version]
+    for path in sorted((forms_dir() / "archive").glob(f"{form_id}.v*.yaml")):
+        number = path.name[len(form_id) + 2:-len(".yaml")]
+        if number.isdigit() and int(number) not in versions and load_form_version(form_id, int(number)):
+            versions.append(int(number))
+    return versions
+
+
 @lru_cache(maxsize=None)
 def load_form_file(path: Path) -> FormSpec:
     """:raise DataFileError: the spec is malformed; the message names file and question."""
@@ -213,3 +224,10 @@ def init_app(app: Flask) -> None:
 @lru_cache(maxsize=None)
 def load_consent(consent_id: str = "consent-default") -> ConsentSpec:
     return load_model(FORMS_DIR / f"{consent_id}.yaml", ConsentSpec)
+
+
+@lru_cache(maxsize=None)
+def archived_consents(consent_id: str = "consent-default") -> tuple[ConsentSpec, ...]:
+    """Earlier versions of a consent text, kept in `archive/` (`<id>.v<version>.yaml`):
+    an intake taken offline under one of them is accepted after the text changed."""
+    return tuple(load_model(path, ConsentSpec) for path in sorted((FORMS_DIR / "archive").glob(f"{consent_id}.v*.yaml")))

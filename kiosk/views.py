@@ -15,7 +15,7 @@ from forms.builder import ConsentForm, step_form
 from forms.spec import load_consent, load_form
 from kiosk import bp, drafts
 from tsunagi.domain import intakes, municipality
-from tsunagi.domain.consent import CONTACT_PROBLEMS, ConsentGiven, contact_problem, render_text
+from tsunagi.domain.consent import CONTACT_PROBLEMS, ConsentGiven, contact_problem, remember_text, render_text
 from tsunagi.domain.models import District, Intake, Location, Provider
 from tsunagi.domain.triage.answers import InvalidAnswers
 from tsunagi.domain.triage.answers import select as canonical_answers
@@ -140,7 +140,8 @@ def step(location: str, locale: str, step_id: str):
     form = step_form(spec, step_id)(data=draft.answers)
     for q in current_step.questions:
         if q.type == "district":
-            getattr(form, q.id).choices = _district_choices(locale)
+            getattr(form, q.id).choices = _district_choices(locale) + [
+                SelectChoice(c.value, _(c.label)) for c in q.choices]
     if form.validate_on_submit():
         values = {q.id: getattr(form, q.id).data for q in current_step.questions}
         was_urgent = _is_urgent(draft.answers)
@@ -193,7 +194,7 @@ def _shown_value(q, value, locale: str):
     if q.type == "yesno":
         labels = {"yes": _("Yes"), "no": _("No")}
     elif q.type == "district":
-        labels = {c.value: c.label for c in _district_choices(locale)}
+        labels = {c.value: c.label for c in _district_choices(locale)} | {c.value: _(c.label) for c in q.choices}
     else:
         labels = {c.value: _(c.label) for c in q.choices}
     if q.type == "multiple":
@@ -226,8 +227,12 @@ def review(location: str, locale: str):
 
 
 def _consent_text(locale: str):
+    """The consent text about to be shown, kept by its hash (tsunagi.domain.consent)."""
     spec = load_consent()
     paragraphs, digest = render_text(spec.paragraphs, _)
+    remember_text(db.session, text_id=spec.id, text_version=spec.version, locale=locale,
+                  paragraphs=paragraphs, digest=digest)
+    db.session.commit()
     return spec, paragraphs, digest
 
 

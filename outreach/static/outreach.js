@@ -196,7 +196,28 @@
       });
       $("queue-error").hidden = !last;
       if (last) $("queue-error").textContent = messages[ERRORS[last]];
-      return items;
+      return renderSent().then(function () { return items; });
+    });
+  }
+
+  // The intakes sent in the last day with their receipt codes, for the worker to give.
+  function renderSent() {
+    if (!session) return Promise.resolve();
+    return store.listSent(session.username).then(function (rows) {
+      $("sent").hidden = !rows.length;
+      var list = $("sent-items");
+      list.textContent = "";
+      rows.forEach(function (row) {
+        var li = $("sent-item-template").content.firstElementChild.cloneNode(true);
+        li.querySelector(".sent-item-time").textContent =
+          format(messages.savedAt, {time: new Date(row.createdAt).toLocaleString(messages.lang)});
+        li.querySelector(".sent-item-office").textContent = row.office;
+        li.querySelector(".code").textContent = row.code;
+        li.querySelector(".sent-given").addEventListener("click", function () {
+          store.removeSent(row.id).then(renderSent);
+        });
+        list.appendChild(li);
+      });
     });
   }
 
@@ -216,7 +237,13 @@
             return api("POST", "/api/v1/intakes", sealed.body, {"Idempotency-Key": sealed.key})
               .then(function (r) {
                 if (r.status === 201) {
-                  return store.remove(item.id).then(function () { acknowledged(item.id, r.data); });
+                  // Its receipt code stays on the list of sent intakes for the worker to give
+                  // the resident, who may be long gone.
+                  var provider = r.data.decision.provider;
+                  return store.remove(item.id).then(function () {
+                    return store.addSent(session.username, item.createdAt,
+                                         {code: r.data.follow_up.short_code, office: provider ? provider.name : ""});
+                  }).then(function () { acknowledged(item.id, r.data); });
                 }
                 var code = r.status === 401 ? "signin"
                   : (r.status === 409 || r.status === 429 || r.status >= 500) ? "busy"
@@ -615,9 +642,22 @@
     }).then(function (data) { spec = data; });
   }
 
+  // Ready for work without a connection once this page and its form spec are in the
+  // service worker's cache: said on screen, so the worker knows before going out.
+  function checkOfflineReady() {
+    if (!window.caches) return;
+    Promise.all([caches.match(location.pathname), caches.match(messages.form)]).then(function (hits) {
+      if (hits[0] && hits[1]) $("offline-ready").hidden = false;
+      else setTimeout(checkOfflineReady, 1000);
+    }, function () { setTimeout(checkOfflineReady, 1000); });
+  }
+
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register(messages.serviceWorker, {scope: messages.scope}).catch(function () {});
+    navigator.serviceWorker.ready.then(checkOfflineReady);
   }
+  // Ask the browser not to evict the queue under storage pressure (granted to installed apps).
+  if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(function () {});
   showConnection();
   Promise.all([loadSpec().catch(function () { spec = null; }), store.loadSession()]).then(function (results) {
     session = results[1];

@@ -5,6 +5,10 @@
 //   keys     "queue" -> the CryptoKey
 //   session  "current" -> {username, expiresAt, token (encrypted), locations, location}
 //   queue    id -> {id, owner, createdAt, iv, data (encrypted {key, body}), lastError}
+//   sent     id -> {id, owner, createdAt, sentAt, iv, data (encrypted {code, office})}
+//
+// The sent list holds the receipt code of each intake sent after the resident left, for
+// the worker to give them; nothing about the resident. It is kept for a day at most.
 //
 // A queued intake holds the request exactly as it will be sent, with its Idempotency-Key,
 // so a resend after a lost response can never make a second intake. It is deleted as soon
@@ -13,6 +17,7 @@
   "use strict";
 
   var DB_NAME = "tsunagi-outreach";
+  var SENT_KEPT_MS = 24 * 60 * 60 * 1000;
   var opening = null;
 
   function request(r) {
@@ -25,12 +30,16 @@
   function open() {
     if (!opening) {
       opening = new Promise(function (resolve, reject) {
-        var r = indexedDB.open(DB_NAME, 1);
-        r.onupgradeneeded = function () {
+        var r = indexedDB.open(DB_NAME, 2);
+        // Version 2 adds the sent list; the queue of version 1 stays as it is.
+        r.onupgradeneeded = function (event) {
           var db = r.result;
-          db.createObjectStore("keys");
-          db.createObjectStore("session");
-          db.createObjectStore("queue", {keyPath: "id"});
+          if (event.oldVersion < 1) {
+            db.createObjectStore("keys");
+            db.createObjectStore("session");
+            db.createObjectStore("queue", {keyPath: "id"});
+          }
+          if (event.oldVersion < 2) db.createObjectStore("sent", {keyPath: "id"});
         };
         r.onsuccess = function () { resolve(r.result); };
         r.onerror = function () { reject(r.error); };
@@ -130,7 +139,7 @@
     },
     // Sign-out: the key, the session and every queued intake go.
     clearAll: function () {
-      return Promise.all(["keys", "session", "queue"].map(function (name) {
+      return Promise.all(["keys", "session", "queue", "sent"].map(function (name) {
         return tx(name, "readwrite", function (s) { return request(s.clear()); });
       }));
     },
@@ -170,6 +179,37 @@
     },
     remove: function (id) {
       return tx("queue", "readwrite", function (s) { return request(s.delete(id)); });
+    },
+
+    // --- sent after the resident left: their receipt codes ---------------------------
+    addSent: function (owner, createdAt, receipt) {
+      return encrypt(receipt).then(function (sealed) {
+        var row = {id: randomId(), owner: owner, createdAt: createdAt, sentAt: new Date().toISOString(),
+                   iv: sealed.iv, data: sealed.data};
+        return tx("sent", "readwrite", function (s) { return request(s.add(row)); });
+      });
+    },
+    // The worker's sent intakes of the last day, newest first, with {code, office} decrypted;
+    // older ones are deleted.
+    listSent: function (owner) {
+      var since = new Date(Date.now() - SENT_KEPT_MS).toISOString();
+      return tx("sent", "readwrite", function (s) {
+        return request(s.getAll()).then(function (rows) {
+          rows.filter(function (r) { return r.sentAt < since; }).forEach(function (r) { s.delete(r.id); });
+          return rows.filter(function (r) { return r.sentAt >= since && r.owner === owner; });
+        });
+      }).then(function (rows) {
+        return Promise.all(rows.map(function (r) {
+          return decrypt(r).then(function (receipt) {
+            return {id: r.id, createdAt: r.createdAt, sentAt: r.sentAt, code: receipt.code, office: receipt.office};
+          }, function () { return null; });
+        }));
+      }).then(function (rows) {
+        return rows.filter(Boolean).sort(function (a, b) { return a.sentAt < b.sentAt ? 1 : -1; });
+      });
+    },
+    removeSent: function (id) {
+      return tx("sent", "readwrite", function (s) { return request(s.delete(id)); });
     },
     newKey: randomId
   };

@@ -14,6 +14,8 @@ from tests.browser.steps import answer_default_form, choose
 from tsunagi.domain.models import Consent, Intake, SessionToken
 
 pytestmark = pytest.mark.browser
+# A receipt code: Crockford's alphabet only, the check symbol too.
+CODE = r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{6}"
 
 QUEUE_ROWS = """() => new Promise((resolve, reject) => {
   const open = indexedDB.open("tsunagi-outreach");
@@ -64,9 +66,12 @@ def sign_in(page, live_server, locale="en"):
 
 
 def wait_for_service_worker(page) -> None:
+    """Until the app says it is ready offline: its page and form spec are in the service
+    worker's cache (what opening it offline needs), and the worker controls the page."""
+    page.locator("#offline-ready").wait_for(state="visible")
     page.wait_for_function("""async () => {
         const r = await navigator.serviceWorker.getRegistration("/outreach/");
-        return !!(r && r.active && navigator.serviceWorker.controller);
+        return !!(r && r.active && r.active.state === "activated" && navigator.serviceWorker.controller);
     }""")
 
 
@@ -130,6 +135,18 @@ def test_three_intakes_taken_offline_are_sent_once_when_back_online(live_server,
     stored = page.evaluate(STORAGE_TEXT)
     for secret in names + ["090-1111-2222"]:
         assert secret not in stored
+    # The residents have gone: the worker sees each receipt code to give them, and each works.
+    expect(page.locator("#sent-items li")).to_have_count(3)
+    codes = page.locator("#sent-items .code").all_inner_texts()
+    assert all(re.fullmatch(CODE, c) for c in codes), codes
+    for code in codes:
+        found = page.request.post(f"{live_server.url}/api/v1/follow-up", data={"code": code})
+        assert found.status == 200 and found.json()["status"] == "received"
+    stored = page.evaluate(STORAGE_TEXT)
+    for code in codes:
+        assert code not in stored  # the sent list is encrypted too
+    page.locator("#sent-items .sent-given").first.click()
+    expect(page.locator("#sent-items li")).to_have_count(2)
 
 
 def test_online_intake_shows_the_receipt_and_keeps_nothing(live_server, context, engine):
@@ -139,7 +156,7 @@ def test_online_intake_shows_the_receipt_and_keeps_nothing(live_server, context,
     page.get_by_role("heading", name="Thank you. Here is your receipt.").wait_for()
     assert page.get_by_text("North Community General Support Center").is_visible()
     code = page.locator("#receipt-code").inner_text()
-    assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{5}[0-9A-Z*~$=]", code)
+    assert re.fullmatch(CODE, code)
     assert page.locator("#receipt-qr").get_attribute("src").startswith("data:image/svg+xml;base64,")
     assert page.evaluate(QUEUE_ROWS) == []
     page.get_by_role("button", name="Done: clear this screen").click()

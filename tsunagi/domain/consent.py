@@ -13,7 +13,7 @@ from typing import Callable, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tsunagi.domain.models import Consent, Intake, IntakeEvent, ResidentMessage
+from tsunagi.domain.models import Consent, ConsentText, Intake, IntakeEvent, ResidentMessage, insert_or_ignore
 from tsunagi.domain.vocabulary import CONSENT_MODES, CONTACT_ALONE, CONTACT_METHODS, CONTACT_NEEDS, MULTI_AGENCY, N_
 
 
@@ -117,6 +117,21 @@ def render_text(paragraphs: list[str], gettext: Callable[[str], str]) -> tuple[l
     """The consent text in the reader's language and its hash (its version)."""
     rendered = [gettext(p) for p in paragraphs]
     return rendered, text_hash(rendered)
+
+
+def remember_text(session: Session, *, text_id: str, text_version: int, locale: str,
+                  paragraphs: list[str], digest: str) -> None:
+    """Keep a consent text about to be shown, by its hash (once; the caller commits)."""
+    if session.get(ConsentText, digest) is None:
+        insert_or_ignore(session, ConsentText, hash=digest, text_id=text_id, text_version=text_version,
+                         locale=locale, paragraphs=list(paragraphs))
+
+
+def served_text(session: Session, digest: str, locale: str) -> ConsentText | None:
+    """The consent text of that hash, if the product ever showed it in `locale`: an intake
+    taken offline under it is valid even after the text changed."""
+    row = session.get(ConsentText, digest) if isinstance(digest, str) and len(digest) == 64 else None
+    return row if row is not None and row.locale == locale else None
 
 
 def withdraw(session: Session, intake: Intake, *, via: str, by_user_id: int | None = None) -> bool:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from tsunagi.domain import follow_up, municipality
 from tsunagi.domain.consent import CONTACT_PROBLEMS, ConsentGiven, InvalidConsent, allows_service, contact_problem, may_share
-from tsunagi.domain.models import District, Intake, IntakeEvent, Location, Provider, TriageRules
+from tsunagi.domain.models import District, Intake, IntakeEvent, Location, Provider, TriageRules, insert_or_ignore
 from tsunagi.domain.triage.answers import Answers, InvalidAnswers, validate_answers
 from tsunagi.domain.triage.decide import Decision, ProviderInfo, decide
 from tsunagi.domain.triage.reasons import render_reason
@@ -53,7 +53,8 @@ def route(session: Session, answers: Answers, locale: str, policy: Policy | None
 def keep_rules(session: Session, policy: Policy) -> None:
     """Keep the rules text under its version, so a routing can be explained after they change."""
     if session.get(TriageRules, policy.version) is None:
-        session.add(TriageRules(version=policy.version, source=policy.source))
+        # Two first submits after a change of rules may race: the second one ignores it.
+        insert_or_ignore(session, TriageRules, version=policy.version, source=policy.source)
 
 
 def decision_view(session: Session, record: Mapping[str, Any], gettext: Callable[[str], str],

@@ -289,6 +289,31 @@ class TriageRules(Base):
     first_used_at: Mapped[CreatedAt]
 
 
+class ConsentText(Base):
+    """Every consent text the product showed, as rendered in its language, by its SHA-256:
+    an intake taken offline under an older text is still accepted, and records which."""
+
+    __tablename__ = "consent_text"
+
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    text_id: Mapped[str] = mapped_column(String(64))
+    text_version: Mapped[int] = mapped_column(Integer)
+    locale: Mapped[str] = mapped_column(String(16))
+    paragraphs: Mapped[list[str]]
+    first_served_at: Mapped[CreatedAt]
+
+
+def insert_or_ignore(session, model: type[Base], **values: Any) -> None:
+    """Insert a row unless one with its key exists, without racing another writer (the
+    database's ON CONFLICT DO NOTHING, in SQLite and PostgreSQL alike)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(insert(model).values(**values).on_conflict_do_nothing())
+
+
 class IntakeRead(Base):
     """Read state per provider: one provider opening a case does not mark it read for another."""
 

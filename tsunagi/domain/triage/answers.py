@@ -9,6 +9,9 @@ from typing import Any, Iterable, Mapping
 SUBJECTS = ("self", "family", "someone_else")
 AGE_BANDS = ("under_6", "6_17", "18_39", "40_64", "65_plus", "unknown")
 YES_NO = ("yes", "no")
+PREGNANT = ("yes", "no", "unknown")
+# The area answer of a resident who does not know the district: routed as without an area.
+AREA_UNKNOWN = "unknown"
 CONCERNS = (
     "elder_care", "disability", "child_rearing", "pregnancy", "school", "money", "work",
     "housing", "food", "health", "mental_health", "isolation", "caregiving",
@@ -18,7 +21,7 @@ HOUSEHOLD = ("lives_alone", "elderly_65_plus", "child_under_18", "disabled_membe
 DANGER = ("yes", "no", "unsure")
 
 # One-choice and many-choice answers with their choices; `area` is a district code.
-SINGLE: dict[str, tuple[str, ...]] = {"subject": SUBJECTS, "age_band": AGE_BANDS, "pregnant": YES_NO,
+SINGLE: dict[str, tuple[str, ...]] = {"subject": SUBJECTS, "age_band": AGE_BANDS, "pregnant": PREGNANT,
                                       "danger_now": DANGER}
 MULTI: dict[str, tuple[str, ...]] = {"concerns": CONCERNS, "household": HOUSEHOLD}
 REQUIRED = ("subject", "age_band", "danger_now")
@@ -116,6 +119,8 @@ def validate_answers(raw: Mapping[str, Any], districts: Iterable[str] | None = N
     household = many("household")
     danger = one("danger_now")
     area = raw.get("area")
+    if area == AREA_UNKNOWN:
+        area = None
     if area is not None:
         allowed = tuple(districts) if districts is not None else None
         if not isinstance(area, str) or (allowed is not None and area not in allowed):
