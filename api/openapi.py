@@ -19,6 +19,7 @@ from tsunagi.domain.vocabulary import (
     IDENTIFYING,
     LOCALES,
     LOCATION_KINDS,
+    MULTI_AGENCY,
     NEEDS_REASON,
     OUTCOMES,
     PHONE_PATTERN,
@@ -103,6 +104,13 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
             "reasons": {"type": "array", "minItems": 1, "items": {
                 "type": "object", "required": ["code", "text"],
                 "properties": {"code": {"type": "string"}, "text": {"type": "string"}}}},
+            "first_contact": _nullable({
+                "type": "object", "required": ["service", "provider"],
+                "description": "For an intake of the multi-agency team: the office that takes it when the "
+                               "resident agrees to share but declines the support meeting",
+                "properties": {"service": {"enum": [s for s in SERVICES if s != MULTI_AGENCY]},
+                               "provider": {"type": "object", "required": ["id", "name"], "properties": {
+                                   "id": {"type": "string"}, "name": {"type": "string"}}}}}),
         },
     }
     short = {"type": "string", "maxLength": 200}

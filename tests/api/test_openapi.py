@@ -44,13 +44,15 @@ def test_every_api_route_is_described_with_its_methods(app, document):
 
 def test_the_document_carries_this_municipalitys_codes_and_consent_versions(client, document):
     schemas = document["components"]["schemas"]
-    assert schemas["Area"]["anyOf"][0]["enum"] == ["kita", "minami"]
+    assert schemas["Area"]["anyOf"][0]["enum"] == ["kita", "minami", "unknown"]
     assert schemas["IntakeRequest"]["properties"]["location"]["enum"] == ["outreach"]
-    versions = {v["properties"]["locale"]["const"]: v["properties"]["consent"]["properties"]["version"]["const"]
+    versions = {v["properties"]["locale"]["const"]: v["properties"]["consent"]["properties"]["version"]["enum"]
                 for v in schemas["IntakeRequest"]["oneOf"]}
-    for locale, version in versions.items():
+    for locale, accepted in versions.items():
         spec = client.get(f"/api/v1/forms/intake-default?locale={locale}").json
-        assert spec["consent"]["version"] == version
+        # The current text first, then the archived version 2 (offline intakes taken under it).
+        assert spec["consent"]["version"] == accepted[0] and len(accepted) >= 2
+    assert schemas["IntakeRequest"]["properties"]["form_version"]["anyOf"][0]["enum"] == [2, 1]
 
 
 def test_real_responses_match_the_document(client, schema, worker, provider_users):

@@ -116,7 +116,7 @@ def test_step_title_without_translation_stops_start_up(make_app, tmp_path):
 
 def test_edited_label_shows_after_a_restart_and_intakes_keep_the_version(make_app, session, demo, tmp_path):
     # A municipality renames a question (to a text its catalogs translate) and bumps the version.
-    path = edited(tmp_path, ("label: Email address", "label: Email"), ("version: 1", "version: 2"))
+    path = edited(tmp_path, ("label: Email address", "label: Email"), ("version: 2\n", "version: 3\n"))
     before = make_app({"TESTING": True}).test_client()
     after = make_app({"TESTING": True, "FORMS_DIR": str(path.parent)}).test_client()
 
@@ -140,7 +140,7 @@ def test_edited_label_shows_after_a_restart_and_intakes_keep_the_version(make_ap
                                   "danger_now": "no", "area": "kita"})
     assert receipt.status_code == 200
     intake = session.scalar(select(Intake))
-    assert (intake.form_id, intake.form_version) == ("intake-default", 2)
+    assert (intake.form_id, intake.form_version) == ("intake-default", 3)
 
 
 def test_spec_copy_with_nothing_changed_is_valid(tmp_path):
@@ -159,8 +159,9 @@ def test_old_form_versions_stay_readable(app, session, make_intake, provider_use
     intake = make_intake().intake
     forms = tmp_path / "forms"
     (forms / "archive").mkdir(parents=True)
-    shutil.copy(FORMS_DIR / "intake-default.yaml", forms / "archive" / "intake-default.v1.yaml")
-    text = (FORMS_DIR / "intake-default.yaml").read_text(encoding="utf-8").replace("version: 1", "version: 2", 1)
+    shutil.copy(FORMS_DIR / "archive" / "intake-default.v1.yaml", forms / "archive" / "intake-default.v1.yaml")
+    shutil.copy(FORMS_DIR / "intake-default.yaml", forms / "archive" / "intake-default.v2.yaml")
+    text = (FORMS_DIR / "intake-default.yaml").read_text(encoding="utf-8").replace("version: 2\n", "version: 3\n", 1)
     (forms / "intake-default.yaml").write_text(text, encoding="utf-8")
     app.config["FORMS_DIR"] = str(forms)
     load_form_file.cache_clear()

@@ -40,7 +40,7 @@ def intake_body(client) -> dict:
             "answers": {"subject": "self", "age_band": "40_64", "concerns": ["money"], "danger_now": "no",
                         "area": "kita"},
             "consent": {"version": version, "mode": "verbal",
-                        "scopes": {"share_with_provider": True, "contact_methods": ["phone"]}}}
+                        "scopes": {"share_with_provider": True, "contact_methods": ["visit"]}}}
 
 
 def test_a_held_write_lock_is_503_with_retry_after_and_the_retry_succeeds(sqlite_app):

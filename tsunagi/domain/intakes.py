@@ -80,7 +80,16 @@ def decision_view(session: Session, record: Mapping[str, Any], gettext: Callable
             {"code": r["code"], "text": render_reason(r, gettext, locale, policy.reason_texts if policy else None)}
             for r in record["reasons"]
         ],
+        # Where a team intake goes when the resident declines the meeting (DOMAIN.md).
+        "first_contact": _first_contact_view(session, record.get("first_contact"), locale),
     }
+
+
+def _first_contact_view(session: Session, first: Mapping[str, Any] | None, locale: str) -> dict | None:
+    office = session.get(Provider, first["provider_id"]) if first else None
+    if office is None:
+        return None
+    return {"service": first["service"], "provider": {"id": office.code, "name": municipality.localized(office.name, locale)}}
 
 
 def contact_key(contact: Mapping[str, str] | None) -> str | None:

@@ -169,7 +169,8 @@ def triage_check(cases_file: str) -> None:
             click.echo(f"FAIL  {case.name}: invalid answers ({exc})")
             continue
         got = {"service": decision["service"], "priority": decision["priority"], "rule": decision["rule"],
-               "provider": (decision["provider"] or {}).get("id")}
+               "provider": (decision["provider"] or {}).get("id"),
+               "first_contact": (decision.get("first_contact") or {}).get("service")}
         diffs = [f"{k}: expected {v}, got {got[k]}" for k, v in case.expect.model_dump().items()
                  if v is not None and got[k] != v]
         if diffs:

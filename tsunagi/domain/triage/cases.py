@@ -14,6 +14,8 @@ class Expect(Strict):
     priority: str | None = None
     rule: str | None = None
     provider: str | None = None
+    # The service that takes a team intake when the resident declines the meeting.
+    first_contact: str | None = None
 
 
 class Case(Strict):
