@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 
 from flask import abort, current_app, jsonify, request
+from flask_babel import force_locale, gettext
 from pydantic import ValidationError
 from sqlalchemy import select
 
@@ -15,11 +16,11 @@ from tsunagi.domain import idempotency, intakes
 from tsunagi.domain.consent import ConsentGiven, remember_text, render_text, served_text
 from tsunagi.domain.models import Intake, Location
 from tsunagi.domain.vocabulary import LOCALES
-from tsunagi.web.context import notify_after_submit, policy
+from tsunagi.web.context import notify_after_submit, overdue_policy, policy
 from tsunagi.web.errors import problem
 from tsunagi.web.extensions import db
 from tsunagi.web.i18n import gettext_in
-from tsunagi.web.receipt import follow_up_url, qr_svg
+from tsunagi.web.receipt import follow_up_address, follow_up_url, qr_svg, receipt_facts
 
 
 def _submitter():
@@ -131,5 +132,12 @@ def _create_intake(user, raw: dict) -> dict:
     qr = "data:image/svg+xml;base64," + base64.b64encode(qr_svg(url).encode()).decode()
     decision = intakes.decision_view(db.session, submitted.intake.decision, gettext_in(data.locale),
                                      data.locale, policy())
+    # What the receipt says besides office and code, in the resident's language.
+    with force_locale(data.locale):
+        facts = receipt_facts(submitted.intake, overdue_policy(), data.locale)
+        address = gettext("Follow-up page: %(address)s", address=follow_up_address(base))
+    receipt = {"city": facts["city"], "next_step": facts["next_step"], "notes": facts["notes"],
+               "follow_up_address": address}
     return {"intake_id": submitted.intake.id, "shared": submitted.intake.provider_id is not None, "decision": decision,
+            "receipt": receipt,
                  "follow_up": {"url": url, "short_code": secrets.grouped_code, "qr_svg_url": qr}}

@@ -261,11 +261,17 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
         },
     }
     intake_created = {
-        "type": "object", "required": ["intake_id", "shared", "decision", "follow_up"],
+        "type": "object", "required": ["intake_id", "shared", "decision", "receipt", "follow_up"],
         "properties": {
             "intake_id": {"type": "string"},
             "shared": {"type": "boolean", "description": "Whether an office received the intake (the resident "
                                                            "agreed to share and an office takes it)"},
+            "receipt": {"type": "object", "required": ["city", "next_step", "notes", "follow_up_address"],
+                        "description": "What the resident's receipt says besides the office and the code, in "
+                                       "the intake's language: nothing about the resident's needs",
+                        "properties": {"city": {"type": "string"}, "next_step": {"type": "string"},
+                                       "notes": {"type": "array", "items": {"type": "string"}},
+                                       "follow_up_address": {"type": "string"}}},
             "decision": decision,
             "follow_up": {"type": "object", "required": ["url", "short_code", "qr_svg_url"], "properties": {
                 "url": {"type": "string"}, "short_code": {"type": "string"},

@@ -237,10 +237,12 @@
             return api("POST", "/api/v1/intakes", sealed.body, {"Idempotency-Key": sealed.key})
               .then(function (r) {
                 if (r.status === 201) {
-                  // Its receipt code stays on the list of sent intakes for the worker to give
-                  // the resident, who may be long gone.
+                  // The resident in front of the result screen gets the receipt there; for one
+                  // who has gone, the code stays on the list of sent intakes for the worker to give.
                   var provider = r.data.decision.provider;
+                  var present = shownItem && shownItem.id === item.id && !$("result").hidden;
                   return store.remove(item.id).then(function () {
+                    if (present) return null;
                     return store.addSent(session.username, item.createdAt,
                                          {code: r.data.follow_up.short_code, office: provider ? provider.name : ""});
                   }).then(function () { acknowledged(item.id, r.data); });
@@ -617,6 +619,16 @@
       $("receipt-provider-phone").href = "tel:" + provider.phone;
       $("receipt-provider-hours").textContent = provider.hours || "";
     }
+    $("receipt-city").textContent = data.receipt.city;
+    $("receipt-next").textContent = data.receipt.next_step;
+    $("receipt-address").textContent = data.receipt.follow_up_address;
+    var notes = $("receipt-notes");
+    notes.textContent = "";
+    data.receipt.notes.forEach(function (text) {
+      var li = document.createElement("li");
+      li.textContent = text;
+      notes.appendChild(li);
+    });
     $("receipt-qr").src = data.follow_up.qr_svg_url;
     $("receipt-code").textContent = data.follow_up.short_code;
     $("receipt").hidden = false;
@@ -626,7 +638,8 @@
 
   $("result-done").addEventListener("click", function () {
     shownItem = null;
-    ["receipt-provider-name", "receipt-provider-phone", "receipt-provider-hours", "receipt-code"]
+    ["receipt-provider-name", "receipt-provider-phone", "receipt-provider-hours", "receipt-code", "receipt-city",
+     "receipt-next", "receipt-address", "receipt-notes"]
       .forEach(function (id) { $(id).textContent = ""; });
     $("receipt-qr").removeAttribute("src");
     show("home");

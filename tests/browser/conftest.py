@@ -42,7 +42,40 @@ def live_server_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def live_server(database_url, engine, tmp_path_factory, live_server_env):
+def live_server_tls() -> bool:
+    """Whether the module's live server speaks HTTPS itself (gunicorn with a throwaway
+    certificate for 127.0.0.1), as behind a municipality's TLS endpoint."""
+    return False
+
+
+def throwaway_certificate(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, valid for a day (cryptography)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+@pytest.fixture(scope="module")
+def live_server(database_url, engine, tmp_path_factory, live_server_env, live_server_tls):
     empty_database(engine)
     instance = tmp_path_factory.mktemp("instance")
     log = instance / "server.log"
@@ -50,6 +83,13 @@ def live_server(database_url, engine, tmp_path_factory, live_server_env):
     env = {**os.environ, "TSUNAGI_DATABASE_URL": database_url, "TSUNAGI_DEMO": "1",
            "TSUNAGI_INSTANCE_PATH": str(instance), "HOST": "127.0.0.1", "PORT": str(port),
            **live_server_env}
+    scheme, context = "http", None
+    if live_server_tls:
+        import ssl
+
+        cert, key = throwaway_certificate(instance)
+        env["GUNICORN_CMD_ARGS"] = f"--certfile={cert} --keyfile={key}"
+        scheme, context = "https", ssl.create_default_context(cafile=str(cert))
     bin_dir = Path(sys.executable).parent
     subprocess.run([bin_dir / "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
                    check=True, capture_output=True)
@@ -58,11 +98,11 @@ def live_server(database_url, engine, tmp_path_factory, live_server_env):
     with log.open("wb") as out:
         server = subprocess.Popen([bin_dir / "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
                                   cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    url = f"{scheme}://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
         try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1, context=context) as response:
                 if response.status == 200:
                     break
         except OSError:

@@ -42,7 +42,7 @@ def test_resident_journey_to_provider_inbox(live_server, browser, context, tmp_p
     assert page.get_by_role("heading", name="Check your answers").is_visible()
     page.get_by_role("link", name="These answers are right: next").click()
     assert page.get_by_role("heading", name="Your agreement").is_visible()
-    assert page.get_by_text("North Community General Support Center").is_visible()
+    assert page.locator(".destination .provider").inner_text() == "North Community General Support Center"
     choose(page, "Yes, send them")
     page.locator("input[name=multi_agency_meeting][value=yes]").check()
     choose(page, "Phone call")

@@ -154,7 +154,11 @@ def test_online_intake_shows_the_receipt_and_keeps_nothing(live_server, context,
     sign_in(page, live_server)
     take_intake(page, "Dana Online")
     page.get_by_role("heading", name="Thank you. Here is your receipt.").wait_for()
-    assert page.get_by_text("North Community General Support Center").is_visible()
+    assert page.locator("#receipt-provider-name").inner_text() == "North Community General Support Center"
+    # The receipt stands alone: city, what happens next and by when, where to follow up.
+    assert page.locator("#receipt-city").inner_text() == "Tsunagi City"
+    assert "within 2 business days" in page.locator("#receipt-next").inner_text()
+    assert page.locator("#receipt-address").inner_text() == f"Follow-up page: {live_server.url}/f"
     code = page.locator("#receipt-code").inner_text()
     assert re.fullmatch(CODE, code)
     assert page.locator("#receipt-qr").get_attribute("src").startswith("data:image/svg+xml;base64,")

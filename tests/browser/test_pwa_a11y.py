@@ -99,8 +99,7 @@ def test_every_outreach_screen_has_no_axe_violations(live_server, browser, local
     next_step(page)
     next_step(page)
     check(page, "mode", "verbal")
-    check(page, "share", "no")
-    check(page, "multi_agency_meeting", "no")
+    check(page, "share", "no")  # the meeting and contact questions are then not asked
     page.locator("#consent-form button[type=submit]").click()
     page.locator("#result-queued").wait_for(state="visible")
     audit("saved offline")

@@ -108,8 +108,29 @@ def test_resident_pages_are_never_cached(client, demo):
         response = client.get(url)
         assert response.status_code == 200, url
         assert response.headers["Cache-Control"] == "no-store"
-        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["Referrer-Policy"] == "same-origin"
         assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_forms_work_behind_https(app, demo):
+    """Behind the TLS proxy (X-Forwarded-Proto: https, as gunicorn passes it on), a kiosk
+    start and a sign-in post as a browser sends them (same-origin Referer) go through; a
+    forged post from another site is still refused."""
+    client = app.test_client()
+    https = {"base_url": "https://kiosk.example.jp"}
+    page = client.get("/k/lib-chuo/ja/", **https)
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    token = csrf_token(page.text)
+    started = client.post("/k/lib-chuo/ja/start", data={"csrf_token": token}, **https,
+                          headers={"Referer": "https://kiosk.example.jp/k/lib-chuo/ja/"})
+    assert started.status_code == 302
+    login = client.get("/provider/login", **https)
+    signed = client.post("/provider/login", **https, headers={"Referer": "https://kiosk.example.jp/provider/login"},
+                         data={"csrf_token": csrf_token(login.text), "username": "nobody", "password": "x" * 12})
+    assert signed.status_code in (200, 302, 401, 422)  # refused as wrong credentials, not as CSRF (400)
+    forged = client.post("/k/lib-chuo/ja/start", data={"csrf_token": token}, **https,
+                         headers={"Referer": "https://evil.example.com/"})
+    assert forged.status_code == 400
 
 
 def test_unknown_kiosk_and_locale_are_404(client, demo):

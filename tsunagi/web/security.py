@@ -19,7 +19,12 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def headers(response):
         response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers["Referrer-Policy"] = "no-referrer"
+        # Same-origin only: another site never learns a page's address, while the product's
+        # own form posts carry the Referer that Flask-WTF's CSRF check requires over HTTPS
+        # (with "no-referrer", every form behind a TLS proxy was refused with 400).
+        # No page address holds personal data; the follow-up token is in the fragment,
+        # which is never sent.
+        response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
         if not request.path.startswith("/static/") and "/static/" not in request.path:
