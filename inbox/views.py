@@ -85,6 +85,11 @@ def login():
 def logout():
     if not FlaskForm().validate_on_submit():
         abort(400)
+    # Signing out ends the session on the server too: a copy of the old cookie no longer
+    # opens the inbox (the signed cookie alone would stay valid until its timeout).
+    if current_user.is_authenticated:
+        accounts.end_sessions(current_user)
+        db.session.commit()
     logout_user()
     session.clear()
     return redirect(url_for("inbox.login"))

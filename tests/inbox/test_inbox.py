@@ -59,3 +59,20 @@ def test_login_failures_are_rate_limited(client, provider_users):
 def test_anonymous_is_sent_to_login(client, submitted):
     response = client.get(f"/provider/intakes/{submitted.intake.id}")
     assert response.status_code == 302 and "/provider/login" in response.headers["Location"]
+
+
+def test_signing_out_ends_the_session_on_the_server(app, session, provider_users):
+    """A copy of the cookie taken before sign-out (another tab, a shared PC's browser
+    profile, a stolen cookie) no longer opens the inbox."""
+    staff = app.test_client()
+    assert login(staff, "houkatsu-kita").status_code == 302
+    inbox = staff.get("/provider/")
+    assert inbox.status_code == 200
+    copy = app.test_client()
+    copy.set_cookie("session", staff.get_cookie("session").value)
+    assert copy.get("/provider/").status_code == 200
+    signed_out = staff.post("/provider/logout", data={"csrf_token": csrf_token(inbox.text)})
+    assert signed_out.status_code == 302
+    again = copy.get("/provider/")
+    assert again.status_code == 302 and "/provider/login" in again.headers["Location"]
+    assert login(staff, "houkatsu-kita").status_code == 302  # the password still works

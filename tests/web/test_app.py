@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,23 @@ def test_demo_setup_runs_again_after_intakes_exist(runner, app, session, make_in
     response = app.test_client().get("/api/v1/locations", headers={
         "Authorization": f"Bearer {next(c['api_token'] for c in creds if c['username'] == 'outreach')}"})
     assert response.status_code == 200
+
+
+def test_served_over_https_the_cookie_is_secure_and_hsts_is_sent(make_app, demo):
+    app = make_app({"TESTING": True, "BASE_URL": "https://soudan.example.jp"})
+    client = app.test_client()
+    page = client.get("/k/lib-chuo/ja/", base_url="https://soudan.example.jp")
+    assert page.headers["Strict-Transport-Security"].startswith("max-age=")
+    assert "camera=()" in page.headers["Permissions-Policy"]
+    started = client.post("/k/lib-chuo/ja/start", base_url="https://soudan.example.jp",
+                          headers={"Referer": "https://soudan.example.jp/k/lib-chuo/ja/"},
+                          data={"csrf_token": re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                                                        page.text).group(1)})
+    cookie = started.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-session=") and "Secure" in cookie and "Path=/" in cookie
+    assert "Domain" not in cookie and "HttpOnly" in cookie
+
+
+def test_plain_http_sends_no_hsts_but_the_permissions_policy(client, demo):
+    page = client.get("/k/lib-chuo/ja/")
+    assert "Strict-Transport-Security" not in page.headers and "geolocation=()" in page.headers["Permissions-Policy"]

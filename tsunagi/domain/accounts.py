@@ -83,6 +83,12 @@ def user_for_token(session: Session, token: str) -> User | None:
     return user if user is not None and user.active else None
 
 
+def end_sessions(user: User) -> None:
+    """Sign the user out everywhere: every open session (its cookie carries the old epoch)
+    and every outreach app token stop working; the password and API token stay."""
+    user.session_epoch += 1
+
+
 def disable(user: User) -> None:
     """Disable the account: its password, token and every open session stop working."""
     user.active = False

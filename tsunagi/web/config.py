@@ -87,3 +87,11 @@ def init_app(app: Flask, overrides: dict | None) -> None:
                 "`python -c 'import secrets; print(secrets.token_hex(32))'`, "
                 "or set TSUNAGI_DEMO=1 to run the demo."
             )
+    if str(app.config.get("BASE_URL") or "").startswith("https://"):
+        # Served over HTTPS: the session cookie is sent only over TLS, and the __Host-
+        # prefix keeps it to this host and path (no subdomain can set or read it).
+        app.config["SESSION_COOKIE_SECURE"] = True
+        if app.config.get("SESSION_COOKIE_NAME") in (None, "session"):
+            app.config["SESSION_COOKIE_NAME"] = "__Host-session"
+            app.config["SESSION_COOKIE_PATH"] = "/"
+            app.config["SESSION_COOKIE_DOMAIN"] = None
