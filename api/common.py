@@ -7,22 +7,39 @@ from tsunagi.domain import accounts, session_tokens
 from tsunagi.web.errors import problem
 from tsunagi.web.extensions import db
 
+MAX_DEPTH = 32  # no body of the API nests deeper than a few levels
 
-def _has_nul(value) -> bool:
+
+def _refused(value, depth: int = 0) -> bool:
+    """Whether a parsed body holds what the product cannot store: U+0000 (PostgreSQL
+    refuses it in text), a lone surrogate (not UTF-8 at all), or nesting deeper than any
+    body of the API."""
+    if depth > MAX_DEPTH:
+        return True
     if isinstance(value, str):
-        return "\x00" in value
+        if "\x00" in value:
+            return True
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        return any(_refused(k, depth + 1) or _refused(v, depth + 1) for k, v in value.items())
     if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
+        return any(_refused(v, depth + 1) for v in value)
     return False
 
 
 def json_body():
-    """The request's JSON, or None when the body is not JSON or a string in it holds
-    U+0000, which PostgreSQL cannot store (the OpenAPI document says so)."""
-    body = request.get_json(silent=True)
-    return None if _has_nul(body) else body
+    """The request's JSON, or None (answered 400 by the caller) when the body is not JSON,
+    nests too deep, or a string in it holds U+0000 or a lone surrogate (the OpenAPI
+    document says so)."""
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        return None
+    return None if _refused(body) else body
 
 
 def bearer_token() -> str:

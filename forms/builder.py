@@ -118,5 +118,5 @@ class ConsentForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("User name"), validators=[InputRequired()])
+    username = StringField(_l("User name"), filters=[typed_filter], validators=[InputRequired()])
     password = PasswordField(_l("Password"), validators=[InputRequired()])

@@ -18,7 +18,7 @@ from inbox import bp
 from tsunagi.domain import access, accounts, lifecycle, overdue, reports
 from tsunagi.domain.consent import ConsentRequired, withdraw
 from tsunagi.domain.models import AuditEvent, District, Intake, OutboxMessage, Provider, User
-from tsunagi.domain.vocabulary import OUTCOMES, SERVICES, STATUSES, TRANSITIONS, WAITING
+from tsunagi.domain.vocabulary import OUTCOMES, SERVICES, STATUSES, TRANSITIONS, WAITING, typed
 from tsunagi.web import errors
 from tsunagi.web.context import lifecycle_settings, overdue_policy, present_settings
 from tsunagi.web.extensions import db, limiter, login_manager
@@ -185,9 +185,10 @@ def detail(intake_id: str):
 @login_required
 def act(intake_id: str):
     intake = _posted_intake(intake_id)
+    reason = request.form.get("reason")
     lifecycle.transition(
         db.session, intake, request.form.get("action", ""), current_user,
-        reason=request.form.get("reason"), to_provider=request.form.get("to_provider") or None,
+        reason=typed(reason) if reason else reason, to_provider=typed(request.form.get("to_provider") or "") or None,
         outcome=request.form.get("outcome") or None, settings=lifecycle_settings(),
     )
     audit("intake_" + request.form.get("action", ""), intake.id)

@@ -89,9 +89,11 @@ EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 def typed(text: str) -> str:
     """What a person typed, as the product compares and validates it: NFKC (a Japanese
-    keyboard's full-width ０９０－１２３４ is 090-1234; half-width ｶﾅ becomes カナ),
+    keyboard's full-width ０９０－１２３４ is 090-1234; half-width ｶﾅ becomes カナ), without
+    control characters,
     the long-vowel mark and dashes between digits read as hyphens, edges trimmed."""
-    text = unicodedata.normalize("NFKC", text)
+    # Control characters (U+0000 above all, which PostgreSQL cannot store) are no one's words.
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", unicodedata.normalize("NFKC", text))
     text = re.sub(r"(?<=[0-9])[\u2010-\u2015\u2212\u30fc\uff70](?=[0-9])", "-", text)
     return text.strip()
 
