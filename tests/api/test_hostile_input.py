@@ -50,3 +50,22 @@ def test_a_nul_in_the_sign_in_name_is_not_a_500(client, session, provider_users)
     from tests.inbox.test_inbox import login
 
     assert login(client, "houkatsu-kita\x00").status_code < 500
+
+
+def test_two_idempotency_keys_are_refused_not_joined(client, session, worker):  # noqa: F811
+    """Two Idempotency-Key headers reach the app joined by ", " (gunicorn and Werkzeug
+    alike): that is not one key."""
+    _user, headers = worker
+    joined = "a" * 20 + ", " + "b" * 20
+    response = client.post("/api/v1/intakes", json=body(client), headers={**headers, "Idempotency-Key": joined})
+    assert response.status_code == 400 and response.json["code"] == "idempotency_key"
+    assert session.scalar(select(func.count()).select_from(Intake)) == 0
+
+
+def test_triage_on_a_database_never_migrated_says_what_to_do(tmp_path):
+    from tsunagi import create_app
+
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}"})
+    result = app.test_cli_runner().invoke(args=["triage", "explain"], input='{"answers": {}}')
+    assert result.exit_code == 1 and "flask --app wsgi db upgrade" in result.output
+    assert "Traceback" not in result.output

@@ -47,8 +47,9 @@ class Replay:
     body: dict[str, Any]
 
 
-# The Idempotency-Key: visible ASCII (a UUID or similar), so that proxies pass it unchanged.
-KEY_PATTERN = "^[!-~]{16,255}$"
+# The Idempotency-Key: visible ASCII (a UUID or similar), so that proxies pass it unchanged,
+# without commas: two Idempotency-Key headers reach the app joined by ", " and are refused.
+KEY_PATTERN = "^[!-+\\--~]{16,255}$"
 
 
 def valid_key(key: str | None) -> bool:

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from tsunagi.domain import accounts, idempotency, municipality, session_tokens
 from tsunagi.domain.datafile import DataFileError
@@ -26,6 +26,13 @@ municipality_cli = AppGroup("municipality", help="Municipality data (districts, 
 users_cli = AppGroup("users", help="Provider-side accounts.")
 demo_cli = AppGroup("demo", help="Demo data (only with TSUNAGI_DEMO=1).")
 triage_cli = AppGroup("triage", help="Try the triage rules.")
+
+
+def require_schema() -> None:
+    """Stop with what to do, not a traceback, on a database that was never migrated."""
+    if not inspect(db.engine).has_table("district"):
+        raise click.ClickException("the database has no tables yet: run `flask --app wsgi db upgrade` "
+                                   "(and `flask --app wsgi municipality load FILE`) first")
 maintenance_cli = AppGroup("maintenance", help="Housekeeping to run daily (cron or a systemd timer).")
 
 
@@ -132,6 +139,7 @@ def triage_explain() -> None:
     """Read {"answers": {...}, "area"?, "locale"?} on stdin; print the decision as JSON."""
     from tsunagi.web.context import explain
 
+    require_schema()
     try:
         payload = json.loads(sys.stdin.read() or "null")
     except json.JSONDecodeError as exc:
@@ -153,6 +161,7 @@ def triage_check(cases_file: str) -> None:
     from tsunagi.domain.triage.cases import load_cases
     from tsunagi.web.context import explain
 
+    require_schema()
     try:
         cases = load_cases(cases_file)
     except DataFileError as exc:
