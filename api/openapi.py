@@ -446,11 +446,22 @@ def _paths() -> dict:
         "/api/v1/inbox": {"get": {
             "operationId": "inbox", "summary": "Intakes routed to the caller's provider (all for the coordinator)",
             "security": PROVIDER,
-            "responses": {"200": {**_json("Urgent first, then oldest; nothing identifying", {
-                "type": "object", "required": ["intakes"],
-                "properties": {"intakes": {"type": "array", "items": _ref("IntakeSummary")}}}),
+            "parameters": [
+                {"name": "status", "in": "query", "required": False,
+                 "description": "Only intakes of this status (closed ones too); default: the open ones",
+                 "schema": {"enum": list(STATUSES)}},
+                {"name": "after", "in": "query", "required": False,
+                 "description": "The `next` of the page before (keyset pagination)",
+                 "schema": {"type": "string", "pattern": "^[A-Za-z0-9]{1,32}$"}}],
+            "responses": {"200": {**_json("Urgent first, then by deadline, then oldest; a page at a time; "
+                                          "nothing identifying", {
+                "type": "object", "required": ["intakes", "next"],
+                "properties": {"intakes": {"type": "array", "items": _ref("IntakeSummary")},
+                               "next": {"type": ["string", "null"],
+                                        "description": "Pass as `after` for the following page; null on the last"}}}),
                 "links": {name: {"operationId": name, "parameters": {"intake_id": "$response.body#/intakes/0/id"}}
                           for name in ("intake", "transition")}},
+                "400": _problem("An unknown status, or an `after` that is not a `next`"),
                 "401": UNAUTHORIZED, "403": _problem("This account does not read intakes")},
         }},
         "/api/v1/intakes/{intake_id}": {"get": {

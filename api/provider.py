@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from flask import abort, jsonify, request
-from sqlalchemy import case
 
 from api import bp
 from api.common import bearer_user, json_body
-from tsunagi.domain import access, lifecycle
-from tsunagi.domain.models import Intake
+from tsunagi.domain import access, lifecycle, worklist
 from tsunagi.web.context import lifecycle_settings, present_settings
 from tsunagi.web.errors import problem
 from tsunagi.web.extensions import db
@@ -21,17 +19,24 @@ from tsunagi.web.present import summary
 
 @bp.get("/v1/inbox")
 def provider_inbox():
-    """Intakes routed to the caller's provider (all for the coordinator): urgent first,
-    then oldest. No identifying data; open one with GET /v1/intakes/<id>."""
+    """Open intakes routed to the caller's provider (all for the coordinator), or those of
+    `?status=`: urgent first, then by deadline, a page at a time (`?after=` the `next` of
+    the page before). No identifying data; open one with GET /v1/intakes/<id>."""
     user = bearer_user()
     if not access.reads_intakes(user):
         abort(problem(403, "this account does not read intakes"))
-    rows = list(db.session.scalars(access.visible_intakes(user).order_by(
-        case((Intake.priority == "urgent", 0), else_=1), Intake.created_at, Intake.id).limit(500)))
+    try:
+        found = worklist.page(db.session, access.visible_intakes(user), status=request.args.get("status") or None,
+                              after=request.args.get("after") or None)
+    except worklist.BadCursor:
+        return problem(400, "'after' must be the 'next' of the page before", code="cursor")
+    except ValueError:
+        return problem(400, "unknown status", code="status")
+    rows = found.rows
     now = datetime.now(timezone.utc)
     read = access.read_ids_for(db.session, user, rows)
     settings = present_settings()
-    return jsonify({"intakes": [summary(db.session, settings, i, read, now) for i in rows]})
+    return jsonify({"intakes": [summary(db.session, settings, i, read, now) for i in rows], "next": found.next})
 
 
 @bp.get("/v1/intakes/<intake_id>")

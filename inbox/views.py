@@ -11,11 +11,11 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import case, select
+from sqlalchemy import select
 
 from forms.builder import LoginForm
 from inbox import bp
-from tsunagi.domain import access, accounts, lifecycle, overdue, reports
+from tsunagi.domain import access, accounts, lifecycle, overdue, reports, worklist
 from tsunagi.domain.consent import ConsentRequired, withdraw
 from tsunagi.domain.models import AuditEvent, District, Intake, OutboxMessage, Provider, User
 from tsunagi.domain.vocabulary import OUTCOMES, SERVICES, STATUSES, TRANSITIONS, WAITING, typed
@@ -111,14 +111,16 @@ def index():
         abort(403)
     query = access.visible_intakes(current_user)
     status, service, area = (request.args.get(k) or None for k in ("status", "service", "area"))
-    if status:
-        query = query.where(Intake.status == status)
     if service:
         query = query.where(Intake.service == service)
     if area:
         query = query.where(Intake.area == area)
-    query = query.order_by(case((Intake.priority == "urgent", 0), else_=1), Intake.created_at, Intake.id)
-    rows = list(db.session.scalars(query.limit(500)))
+    # Open cases, urgent first, then by deadline, one page at a time (tsunagi.domain.worklist).
+    try:
+        found = worklist.page(db.session, query, status=status, after=request.args.get("after") or None)
+    except ValueError:  # an unknown status or a cursor that is not an intake id
+        abort(400)
+    rows = found.rows
     now = datetime.now(timezone.utc)
     read = access.read_ids_for(db.session, current_user, rows)
     settings = present_settings()
@@ -126,8 +128,12 @@ def index():
     if request.args.get("overdue") == "1":
         items = [i for i in items if i["overdue"]]
     districts = list(db.session.scalars(select(District).order_by(District.position)))
+    following = None
+    if found.next:
+        args = {k: v for k, v in request.args.items() if k != "after" and v}
+        following = url_for("inbox.index", **args, after=found.next)
     return render_template("inbox/index.html", items=items, services=SERVICES, statuses=STATUSES,
-                           districts=districts, filters=request.args, form=FlaskForm())
+                           districts=districts, filters=request.args, form=FlaskForm(), following=following)
 
 
 @bp.errorhandler(access.NoSuchIntake)

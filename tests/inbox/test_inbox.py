@@ -1,6 +1,8 @@
 """Provider side: sign in, see only your own provider's intakes, every read audited."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD
@@ -76,3 +78,47 @@ def test_signing_out_ends_the_session_on_the_server(app, session, provider_users
     again = copy.get("/provider/")
     assert again.status_code == 302 and "/provider/login" in again.headers["Location"]
     assert login(staff, "houkatsu-kita").status_code == 302  # the password still works
+
+
+def test_an_office_past_500_cases_still_sees_every_new_one(app, session, provider_users, make_intake):
+    """505 open cases and 30 closed ones at one office: the pages of the inbox (HTML and
+    API) hold every open case once, closed ones only when asked for."""
+    from sqlalchemy import insert, select
+
+    from tsunagi.domain.models import Intake
+
+    first = make_intake().intake
+    template = {c.name: getattr(first, c.name) for c in Intake.__table__.columns
+                if c.name not in ("id", "created_at", "status_changed_at", "routed_at")}
+    session.execute(insert(Intake), [dict(template, id=f"bulk{n:08d}", status="closed" if n < 30 else "received")
+                                     for n in range(534)])
+    session.commit()
+    newest = make_intake().intake
+    open_ids = set(session.scalars(select(Intake.id).where(Intake.provider_id == first.provider_id,
+                                                            Intake.status != "closed")))
+    assert len(open_ids) == 506
+
+    api = app.test_client()
+    headers = {"Authorization": f"Bearer {provider_users['houkatsu-minami']}"}
+    seen, after = [], None
+    while True:
+        page = api.get("/api/v1/inbox" + (f"?after={after}" if after else ""), headers=headers).json
+        seen += [row["id"] for row in page["intakes"]]
+        if not page["next"]:
+            break
+        after = page["next"]
+    assert len(seen) == len(set(seen)) and set(seen) == open_ids and newest.id in seen
+    closed = api.get("/api/v1/inbox?status=closed", headers=headers).json
+    assert len(closed["intakes"]) == 30
+    assert api.get("/api/v1/inbox?after=not-a-cursor!", headers=headers).status_code == 400
+
+    staff = app.test_client()
+    assert login(staff, "houkatsu-minami").status_code == 302
+    url, pages, links = "/provider/", 0, 0
+    while url:
+        html = staff.get(url).text
+        links += html.count(">開く<")
+        pages += 1
+        found = re.search(r'<p class="pager"><a class="button" href="([^"]+)"', html)
+        url = found.group(1).replace("&amp;", "&") if found else None
+    assert links == 506 and pages == 11

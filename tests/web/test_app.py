@@ -73,7 +73,7 @@ def test_a_provider_system_account_has_a_token_only(runner, demo, app):
     assert result.exit_code == 0, result.output
     token = result.output.rsplit(": ", 1)[1].strip()
     response = app.test_client().get("/api/v1/inbox", headers={"Authorization": f"Bearer {token}"})
-    assert response.status_code == 200 and response.json == {"intakes": []}
+    assert response.status_code == 200 and response.json == {"intakes": [], "next": None}
 
 
 def test_nul_bytes_in_paths_and_queries_are_400(client, demo):
