@@ -8,7 +8,7 @@ from flask import abort, jsonify, request
 
 from api import bp
 from api.common import bearer_user, json_body
-from tsunagi.domain import access, lifecycle, worklist
+from tsunagi.domain import access, intakes, lifecycle, worklist
 from tsunagi.web.context import lifecycle_settings, present_settings
 from tsunagi.web.errors import problem
 from tsunagi.web.extensions import db
@@ -36,7 +36,9 @@ def provider_inbox():
     now = datetime.now(timezone.utc)
     read = access.read_ids_for(db.session, user, rows)
     settings = present_settings()
-    return jsonify({"intakes": [summary(db.session, settings, i, read, now) for i in rows], "next": found.next})
+    duplicates = intakes.duplicates_among(db.session, access.visible_intakes(user), rows,
+                                          settings.duplicate_window_days)
+    return jsonify({"intakes": [summary(db.session, settings, i, read, now, duplicates) for i in rows], "next": found.next})
 
 
 @bp.get("/v1/intakes/<intake_id>")

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from forms.builder import LoginForm
 from inbox import bp
-from tsunagi.domain import access, accounts, lifecycle, overdue, reports, worklist
+from tsunagi.domain import access, accounts, intakes, lifecycle, overdue, reports, worklist
 from tsunagi.domain.consent import ConsentRequired, withdraw
 from tsunagi.domain.models import AuditEvent, District, Intake, OutboxMessage, Provider, User
 from tsunagi.domain.vocabulary import OUTCOMES, SERVICES, STATUSES, TRANSITIONS, WAITING, typed
@@ -124,7 +124,9 @@ def index():
     now = datetime.now(timezone.utc)
     read = access.read_ids_for(db.session, current_user, rows)
     settings = present_settings()
-    items = [summary(db.session, settings, i, read, now) for i in rows]
+    duplicates = intakes.duplicates_among(db.session, access.visible_intakes(current_user), rows,
+                                          settings.duplicate_window_days)
+    items = [summary(db.session, settings, i, read, now, duplicates) for i in rows]
     if request.args.get("overdue") == "1":
         items = [i for i in items if i["overdue"]]
     districts = list(db.session.scalars(select(District).order_by(District.position)))

@@ -171,3 +171,23 @@ def test_a_failing_mail_server_loses_nothing(app, session, demo):
     assert receipt.status_code == 200
     assert session.scalar(select(Intake)).provider_id is not None
     assert session.scalar(select(OutboxMessage)).sent_at is None
+
+
+def test_a_duplicate_at_another_office_is_never_revealed(app, session, provider_users, make_intake):
+    """The same phone number consulted the disability office too: the elderly office's
+    inbox does not say so (that sharing was never consented), the coordinator's does."""
+    elder = make_intake().intake
+    other = make_intake(answers={"subject": "self", "age_band": "40_64", "concerns": ["disability"],
+                                 "danger_now": "no", "area": "minami"}).intake
+    assert elder.contact_key == other.contact_key and elder.provider_id != other.provider_id
+    client = app.test_client()
+    login(client, "houkatsu-minami")
+    assert "重複の可能性" not in client.get("/provider/").text
+    api = app.test_client()
+    rows = api.get("/api/v1/inbox", headers={"Authorization": f"Bearer {provider_users['shogai']}"}).json["intakes"]
+    assert [r["duplicate_of"] for r in rows] == [[]]
+    accounts.create_user(session, "coord", PASSWORD, "coordinator")
+    session.commit()
+    coordinator = app.test_client()
+    login(coordinator, "coord")
+    assert coordinator.get("/provider/").text.count("重複の可能性") == 2

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Callable, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from tsunagi.domain import follow_up, municipality
@@ -102,19 +102,6 @@ def contact_key(contact: Mapping[str, str] | None) -> str | None:
     return hashlib.sha256(value.encode()).hexdigest() if value else None
 
 
-def probable_duplicates(session: Session, intake: Intake, days: int) -> list[Intake]:
-    """Other intakes with the same contact within `days` of this one: flagged, never merged."""
-    if not intake.contact_key:
-        return []
-    created = intake.created_at
-    return list(session.scalars(
-        select(Intake).where(Intake.contact_key == intake.contact_key, Intake.id != intake.id,
-                             Intake.created_at >= created - timedelta(days=days),
-                             Intake.created_at <= created + timedelta(days=days))
-        .order_by(Intake.created_at)
-    ))
-
-
 def for_consent(decision: Decision, consent: ConsentGiven | None) -> Decision:
     """Where an intake goes under this consent: a resident who agrees to share but not to
     the meeting, or an intake of a team that has no office, goes to the decision's first
@@ -123,6 +110,28 @@ def for_consent(decision: Decision, consent: ConsentGiven | None) -> Decision:
             decision.provider_id is None or not allows_service(consent, MULTI_AGENCY)):
         return decision.without_team()
     return decision
+
+
+def duplicates_among(session: Session, readable: Select, rows: list[Intake], days: int) -> dict[str, list[str]]:
+    """Probable duplicates of each of `rows` (same contact within `days`), in one query and
+    only among `readable`, the intakes the reader may read: a row never reveals that the
+    same person consulted an office the reader does not see. Flagged, never merged."""
+    keys = {i.contact_key for i in rows if i.contact_key}
+    if not keys:
+        return {}
+    times = [i.created_at for i in rows if i.contact_key]
+    window = timedelta(days=days)
+    others = list(session.execute(
+        readable.with_only_columns(Intake.id, Intake.contact_key, Intake.created_at)
+        .where(Intake.contact_key.in_(keys), Intake.created_at >= min(times) - window,
+               Intake.created_at <= max(times) + window)
+        .order_by(Intake.created_at)))
+    found: dict[str, list[str]] = {}
+    for intake in rows:
+        if intake.contact_key:
+            found[intake.id] = [o.id for o in others if o.contact_key == intake.contact_key and o.id != intake.id
+                                and abs(o.created_at - intake.created_at) <= window]
+    return found
 
 
 @dataclass

@@ -33,8 +33,9 @@ class Settings:
 
 
 def summary(session: Session, settings: Settings, intake: Intake, read_ids: set[str],
-            now: datetime) -> dict[str, Any]:
-    """A row of the inbox: nothing identifying, nothing from the answers."""
+            now: datetime, duplicates: dict[str, list[str]]) -> dict[str, Any]:
+    """A row of the inbox: nothing identifying, nothing from the answers. `duplicates` is
+    `intakes.duplicates_among` for the page (only intakes the reader may read)."""
     return {
         "id": intake.id,
         "received_at": intake.created_at.isoformat(),
@@ -45,8 +46,7 @@ def summary(session: Session, settings: Settings, intake: Intake, read_ids: set[
         "area": intake.area,
         "unread": intake.id not in read_ids,
         "overdue": overdue.is_overdue(intake, settings.overdue, now),
-        "duplicate_of": [d.id for d in intakes.probable_duplicates(
-            session, intake, settings.duplicate_window_days)],
+        "duplicate_of": duplicates.get(intake.id, []),
     }
 
 
