@@ -122,3 +122,18 @@ def test_an_office_past_500_cases_still_sees_every_new_one(app, session, provide
         found = re.search(r'<p class="pager"><a class="button" href="([^"]+)"', html)
         url = found.group(1).replace("&amp;", "&") if found else None
     assert links == 506 and pages == 11
+
+
+def test_staff_read_times_in_japan_time(app, session, provider_users, make_intake):
+    from datetime import datetime, timezone
+
+    intake = make_intake().intake
+    intake.created_at = datetime(2026, 12, 1, 15, 30, tzinfo=timezone.utc)  # 00:30 the next day in Japan
+    session.commit()
+    staff = app.test_client()
+    login(staff, "houkatsu-minami")
+    inbox = staff.get("/provider/").text
+    detail = staff.get(f"/provider/intakes/{intake.id}").text
+    for page in (inbox, detail):
+        assert "2026-12-02 00:30" in page and " UTC" not in page
+        assert page.count("日本時間（JST）") == 1  # the time zone, said once

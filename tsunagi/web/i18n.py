@@ -1,11 +1,13 @@
 """Locales and the choice of locale for each request."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from flask import Blueprint, Flask, current_app, request
 from flask_babel import force_locale, get_locale, gettext
 
 from tsunagi.domain import TRANSLATIONS
-from tsunagi.domain.vocabulary import LOCALES
+from tsunagi.domain.vocabulary import JST, LOCALES
 
 
 def speaks(bp: Blueprint, locale: str) -> None:
@@ -27,6 +29,17 @@ def select_locale() -> str:
     if fixed:
         return fixed
     return request.accept_languages.best_match(list(LOCALES)) or "ja"
+
+
+def jst(value) -> str:
+    """A time as staff in Japan read it: Japan time, to the minute (pages say once that
+    times are JST). Takes an aware datetime or an ISO 8601 string; "" for none."""
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(JST).strftime("%Y-%m-%d %H:%M")
 
 
 def html_lang(locale) -> str:
@@ -86,3 +99,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["LOCALES"] = LOCALES
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["html_lang"] = html_lang
+    app.jinja_env.filters["jst"] = jst
