@@ -609,7 +609,9 @@
     if (!shownItem || id !== shownItem.id || $("result").hidden) return;
     $("result-title").textContent = messages.sentTitle;
     var provider = data.decision.provider;
-    var shared = data.shared;
+    // A replay of a response stored before `shared` and `receipt` existed has neither.
+    var shared = data.shared !== undefined ? data.shared : shownItem.scopes.share_with_provider;
+    var receipt = data.receipt || {city: "", next_step: "", notes: [], follow_up_address: ""};
     $("receipt-shared").hidden = !shared;
     $("receipt-not-shared").hidden = shared;
     $("receipt-provider").hidden = !provider;
@@ -619,12 +621,12 @@
       $("receipt-provider-phone").href = "tel:" + provider.phone;
       $("receipt-provider-hours").textContent = provider.hours || "";
     }
-    $("receipt-city").textContent = data.receipt.city;
-    $("receipt-next").textContent = data.receipt.next_step;
-    $("receipt-address").textContent = data.receipt.follow_up_address;
+    $("receipt-city").textContent = receipt.city;
+    $("receipt-next").textContent = receipt.next_step;
+    $("receipt-address").textContent = receipt.follow_up_address;
     var notes = $("receipt-notes");
     notes.textContent = "";
-    data.receipt.notes.forEach(function (text) {
+    receipt.notes.forEach(function (text) {
       var li = document.createElement("li");
       li.textContent = text;
       notes.appendChild(li);
