@@ -1,11 +1,11 @@
 """JSON API for machines: the outreach PWA, provider systems, municipal staff's tools."""
-from flask import Blueprint
+from flask import Blueprint, request
 
 from tsunagi.domain import access, idempotency, lifecycle, session_tokens
 from tsunagi.domain.consent import ConsentRequired, InvalidConsent
 from tsunagi.domain.triage.answers import InvalidAnswers
 from tsunagi.web.errors import problem, register_problems
-from tsunagi.web.extensions import csrf
+from tsunagi.web.extensions import csrf, db
 
 bp = Blueprint("api", __name__)
 # Bearer tokens or no credentials at all: no cookies, so no CSRF to guard against.
@@ -22,12 +22,19 @@ def _in_flight(_exc):
     return response
 
 
+def _no_such_intake(exc):
+    # The refused read is audited too (the refused work was rolled back first).
+    access.audit_denied(db.session, exc, request.remote_addr)
+    db.session.commit()
+    return problem(404, "no such intake")
+
+
 register_problems(bp, {
     InvalidAnswers: lambda exc: problem(422, "invalid answers", errors=exc.errors),
     InvalidConsent: lambda exc: problem(422, str(exc), errors={"consent": str(exc)}),
     ConsentRequired: lambda exc: problem(403, str(exc), code="consent_required"),
     lifecycle.TransitionRefused: lambda exc: problem(TRANSITION_STATUS.get(exc.code, 422), str(exc), code=exc.code),
-    access.NoSuchIntake: lambda _exc: problem(404, "no such intake"),
+    access.NoSuchIntake: _no_such_intake,
     idempotency.Mismatch: lambda _exc: problem(422, "this Idempotency-Key was used with a different request",
                                                code="idempotency_mismatch"),
     idempotency.InFlight: _in_flight,

@@ -139,7 +139,10 @@ def index():
 
 
 @bp.errorhandler(access.NoSuchIntake)
-def no_such_intake(_exc):
+def no_such_intake(exc):
+    db.session.rollback()
+    access.audit_denied(db.session, exc, request.remote_addr)  # refused reads are audited too
+    db.session.commit()
     return errors.page(404)  # the same answer whether it exists or not
 
 

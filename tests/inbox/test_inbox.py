@@ -137,3 +137,24 @@ def test_staff_read_times_in_japan_time(app, session, provider_users, make_intak
     for page in (inbox, detail):
         assert "2026-12-02 00:30" in page and " UTC" not in page
         assert page.count("日本時間（JST）") == 1  # the time zone, said once
+
+
+def test_a_refused_read_is_audited(app, session, provider_users, submitted):
+    """Another office asks for the intake: 404 as for an unknown one, and the attempt is on
+    the audit trail with who asked and for which id, in the inbox and the API alike."""
+    from sqlalchemy import select
+
+    from tsunagi.domain.models import AuditEvent, User
+
+    intake = submitted.intake
+    other = app.test_client()
+    login(other, "houkatsu-kita")
+    assert other.get(f"/provider/intakes/{intake.id}").status_code == 404
+    api = app.test_client().get(f"/api/v1/intakes/{intake.id}",
+                                headers={"Authorization": f"Bearer {provider_users['shogai']}"})
+    assert api.status_code == 404
+    rows = session.scalars(select(AuditEvent).where(AuditEvent.action == "intake_read_denied")).all()
+    askers = {session.get(User, r.actor_id).username for r in rows if r.intake_id == intake.id}
+    assert askers == {"houkatsu-kita", "shogai"}
+    assert app.test_client().get("/api/v1/intakes/../x", headers={
+        "Authorization": f"Bearer {provider_users['shogai']}"}).status_code == 404

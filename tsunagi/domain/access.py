@@ -56,6 +56,20 @@ def can_manage(user: User, other: User) -> bool:
 class NoSuchIntake(LookupError):
     """No intake of this id that the reader may see: unknown and not theirs look alike."""
 
+    def __init__(self, intake_id, reader_id: int | None = None):
+        super().__init__(intake_id)
+        self.intake_id, self.reader_id = intake_id, reader_id
+
+
+def audit_denied(session: Session, refused: NoSuchIntake, remote_addr: str | None) -> None:
+    """Record a read that was refused (another office's intake, or none): who asked for
+    which id, and from where. The caller commits, after rolling back the refused work."""
+    asked = refused.intake_id if isinstance(refused.intake_id, str) else None
+    if asked is not None and not (asked.isalnum() and len(asked) <= 32):
+        asked = None  # not an id the product makes: not kept
+    session.add(AuditEvent(actor_id=refused.reader_id, action="intake_read_denied", intake_id=asked,
+                           remote_addr=remote_addr))
+
 
 def readable_intake(session: Session, user: User, intake_id: str) -> Intake:
     """The intake `intake_id` if `user` may read it, the one loader of the inbox and the API.
@@ -65,7 +79,7 @@ def readable_intake(session: Session, user: User, intake_id: str) -> Intake:
     """
     intake = session.get(Intake, intake_id) if isinstance(intake_id, str) else None
     if intake is None or not can_read(user, intake):
-        raise NoSuchIntake(intake_id)
+        raise NoSuchIntake(intake_id, user.id)
     return intake
 
 
