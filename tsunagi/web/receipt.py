@@ -19,9 +19,13 @@ def follow_up_url(base_url: str, token: str) -> str:
 
 
 def qr_svg(data: str) -> str:
-    """Standalone SVG: error correction M, 4-module quiet zone, scales with its box."""
+    """Standalone SVG: error correction M, 4-module quiet zone, scales with its box.
+
+    The mask pattern is fixed: choosing it means drawing and scoring all eight, about half
+    the time of a code; any mask reads (the browser tests scan the screen and the print
+    with zbarimg)."""
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=10, border=4,
-                       image_factory=qrcode.image.svg.SvgPathImage)
+                       image_factory=qrcode.image.svg.SvgPathImage, mask_pattern=0)
     qr.add_data(data)
     qr.make(fit=True)
     return qr.make_image().to_string(encoding="unicode")
