@@ -138,6 +138,29 @@ def index():
                            districts=districts, filters=request.args, form=FlaskForm(), following=following)
 
 
+@bp.post("/search")
+@login_required
+def search():
+    """Find the case of a resident on the phone by receipt code, phone number or email
+    (posted, so it never sits in a URL or a log). Each intake found is audited as read."""
+    _require_reader()
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    found = worklist.search(db.session, access.visible_intakes(current_user), request.form.get("q", ""))
+    for intake in found:
+        access.audit(db.session, current_user, "intake_search", intake.id, request.remote_addr)
+    db.session.commit()
+    now = datetime.now(timezone.utc)
+    settings = present_settings()
+    read = access.read_ids_for(db.session, current_user, found)
+    duplicates = intakes.duplicates_among(db.session, access.visible_intakes(current_user), found,
+                                          settings.duplicate_window_days)
+    items = [summary(db.session, settings, i, read, now, duplicates) for i in found]
+    districts = list(db.session.scalars(select(District).order_by(District.position)))
+    return render_template("inbox/index.html", items=items, services=SERVICES, statuses=STATUSES,
+                           districts=districts, filters={}, form=FlaskForm(), following=None, searched=True)
+
+
 @bp.errorhandler(access.NoSuchIntake)
 def no_such_intake(exc):
     db.session.rollback()

@@ -158,3 +158,32 @@ def test_a_refused_read_is_audited(app, session, provider_users, submitted):
     assert askers == {"houkatsu-kita", "shogai"}
     assert app.test_client().get("/api/v1/intakes/../x", headers={
         "Authorization": f"Bearer {provider_users['shogai']}"}).status_code == 404
+
+
+def test_staff_find_a_case_by_receipt_code_phone_or_email(app, session, provider_users, make_intake):
+    """A resident phones with the code from their receipt, or gives their number: the office
+    finds the case (a post: nothing in the URL), the search is audited, and another
+    office finds nothing."""
+    from sqlalchemy import select
+
+    from tsunagi.domain.models import AuditEvent
+
+    made = make_intake()
+    staff = app.test_client()
+    login(staff, "houkatsu-minami")
+
+    def search(client, text):
+        page = client.get("/provider/")
+        return client.post("/provider/search", data={"q": text, "csrf_token": csrf_token(page.text)})
+
+    wide = made.secrets.grouped_code.translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)})
+    for text in (made.secrets.grouped_code.lower(), wide, "090 1234 5678", "０９０－１２３４－５６７８"):
+        found = search(staff, text)
+        assert found.status_code == 200 and f"/provider/intakes/{made.intake.id}" in found.text, text
+    assert "該当する受付はありません" in search(staff, "080-0000-0000").text
+    other = app.test_client()
+    login(other, "houkatsu-kita")
+    assert made.intake.id not in search(other, made.secrets.grouped_code).text
+    audited = session.scalars(select(AuditEvent).where(AuditEvent.action == "intake_search")).all()
+    assert len(audited) == 4 and {a.intake_id for a in audited} == {made.intake.id}
+    assert staff.get("/provider/search").status_code == 405  # never a GET with the number in the URL

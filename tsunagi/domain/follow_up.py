@@ -48,6 +48,11 @@ def _hash(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
+def code_hash(code: str) -> str:
+    """The stored hash of a canonical short code (as `normalize_code` gives it)."""
+    return _hash(code)
+
+
 # Crockford's base 32: digits and capitals without I, L, O and U, easy to read aloud and type.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 

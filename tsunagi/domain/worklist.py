@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from sqlalchemy import Select, case, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
-from tsunagi.domain.models import Intake
-from tsunagi.domain.vocabulary import STATUSES
+from tsunagi.domain import follow_up, intakes
+from tsunagi.domain.models import FollowUp, Intake
+from tsunagi.domain.vocabulary import STATUSES, typed
 
 PAGE_SIZE = 50
 # Not open: nothing more to do unless reopened. Shown only when asked for by status.
@@ -59,3 +60,25 @@ def page(session: Session, query: Select, *, status: str | None = None, after: s
     more = len(rows) > size
     rows = rows[:size]
     return Page(rows=rows, next=rows[-1].id if more else None)
+
+
+def search(session: Session, readable: Select, text: str) -> list[Intake]:
+    """The intakes of `readable` a resident on the phone means: by receipt code, or by
+    phone number or email, matched through the keyed hashes the product keeps (never the
+    plaintext). Typed as people type (full width, hyphens, any case)."""
+    text = typed(text or "")[:254]
+    if not text:
+        return []
+    try:
+        codes = follow_up.normalize_code(text)
+    except (follow_up.CodeMalformed, follow_up.CodeCheckFailed):
+        codes = ()
+    if codes:
+        hashes = [follow_up.code_hash(c) for c in codes]
+        ids = select(FollowUp.intake_id).where(FollowUp.code_hash.in_(hashes), FollowUp.revoked_at.is_(None))
+        return list(session.scalars(readable.where(Intake.id.in_(ids))))
+    key = intakes.contact_key({"email": text} if "@" in text else {"phone": text})
+    if key is None:
+        return []
+    return list(session.scalars(readable.where(Intake.contact_key == key).order_by(Intake.created_at.desc())
+                                .limit(PAGE_SIZE)))
