@@ -69,3 +69,9 @@ def test_triage_on_a_database_never_migrated_says_what_to_do(tmp_path):
     result = app.test_cli_runner().invoke(args=["triage", "explain"], input='{"answers": {}}')
     assert result.exit_code == 1 and "flask --app wsgi db upgrade" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("query", ["after=", "status=", "after=a%2Fb", "status=gone"])
+def test_an_empty_or_wrong_page_parameter_is_400(client, provider_users, query):
+    response = client.get(f"/api/v1/inbox?{query}", headers={"Authorization": f"Bearer {provider_users['shogai']}"})
+    assert response.status_code == 400 and response.mimetype == "application/problem+json"

@@ -47,7 +47,7 @@ def page(session: Session, query: Select, *, status: str | None = None, after: s
     if status is not None and status not in STATUSES:
         raise ValueError(f"unknown status {status!r}")
     query = query.where(Intake.status == status) if status else query.where(Intake.status.not_in(ENDED))
-    if after:
+    if after is not None:
         # The cursor is the last intake of the page before; rows compare with its stored
         # values (no timestamp goes through text or a time zone on the way).
         if not (isinstance(after, str) and 1 <= len(after) <= 32 and after.isalnum()):
