@@ -15,10 +15,10 @@ csrf.exempt(bp)
 TRANSITION_STATUS = {"invalid_transition": 409, "forbidden": 403, "contact_attempts_required": 409}
 
 
-def _in_flight(_exc):
+def _in_flight(exc):
     response = problem(409, "the first request with this Idempotency-Key is still being processed",
                        code="idempotency_in_flight")
-    response.headers["Retry-After"] = "1"
+    response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
 

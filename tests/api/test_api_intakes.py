@@ -106,7 +106,29 @@ def test_in_flight_key_is_409(client, session, worker):
     key = str(uuid.uuid4())
     assert idempotency.begin(session, user.id, key, idempotency.request_hash(payload)) is None
     response = post(client, headers, payload, key)
-    assert response.status_code == 409 and response.headers["Retry-After"]
+    assert response.status_code == 409 and response.headers["Retry-After"] == "1"  # may still be running
+
+
+def test_a_key_whose_request_died_says_the_real_wait(client, session, worker):
+    """The first request's worker died 30 s ago: the key is taken over after 2 minutes,
+    and Retry-After says so instead of "1" a hundred times."""
+    from datetime import datetime, timedelta, timezone
+
+    from tsunagi.domain import idempotency
+    from tsunagi.domain.models import IdempotencyRecord
+
+    user, headers = worker
+    payload = body(client)
+    key = str(uuid.uuid4())
+    idempotency.begin(session, user.id, key, idempotency.request_hash(payload))
+    record = session.scalar(select(IdempotencyRecord))
+    record.updated_at = datetime.now(timezone.utc) - timedelta(seconds=30)
+    session.commit()
+    response = post(client, headers, payload, key)
+    assert response.status_code == 409 and 85 <= int(response.headers["Retry-After"]) <= 90
+    record.updated_at = datetime.now(timezone.utc) - timedelta(minutes=3)
+    session.commit()
+    assert post(client, headers, payload, key).status_code == 201  # taken over
 
 
 @pytest.mark.commits

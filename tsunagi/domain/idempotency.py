@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -34,7 +35,17 @@ KEEP_FOR = timedelta(days=7)
 
 
 class InFlight(Exception):
-    pass
+    """The key's first request has not finished; `retry_after` says in how many seconds a
+    resend can be answered: 1 while that request may still be running, else the time
+    until its key may be taken over (its worker died)."""
+
+    def __init__(self, retry_after: int = 1):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+# A submit takes well under this; an in-flight key older than it belongs to a dead request.
+ALIVE_FOR = timedelta(seconds=5)
 
 
 class Mismatch(Exception):
@@ -92,11 +103,12 @@ def begin(session: Session, user_id: int, key: str, body_hash: str) -> Replay | 
     if record.state == "done":
         plain = _cipher(user_id, key).decrypt(record.response_body[:12], record.response_body[12:], None)
         return Replay(status=record.response_status, body=json.loads(plain))
-    if datetime.now(timezone.utc) - record.updated_at > STALE_AFTER:
+    age = datetime.now(timezone.utc) - record.updated_at
+    if age > STALE_AFTER:
         record.updated_at = datetime.now(timezone.utc)
         session.commit()
         return None
-    raise InFlight()
+    raise InFlight(1 if age < ALIVE_FOR else math.ceil((STALE_AFTER - age).total_seconds()))
 
 
 def finish(session: Session, user_id: int, key: str, status: int, body: dict[str, Any]) -> None:
