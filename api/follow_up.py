@@ -53,7 +53,7 @@ def _resident_intake(body):
         intake = follow_up.find(db.session, token=token[:200])
     elif isinstance(code, str) and code:
         try:
-            intake = follow_up.find(db.session, code=follow_up.normalize_code(code[:100]))
+            intake = follow_up.find_code(db.session, code[:100])
         except follow_up.CodeCheckFailed:
             return problem(422, "check the code", code="check_symbol")
         except follow_up.CodeMalformed:

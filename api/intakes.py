@@ -89,7 +89,7 @@ def _create_intake(user, raw: dict) -> dict:
     spec, consent_spec = load_form(data.form_id), load_consent()
     # An intake taken offline keeps the form version it was answered with, if it is kept.
     version = spec.version if data.form_version is None else data.form_version
-    if load_form_version(data.form_id, version) is None:
+    if load_form_version(data.form_id, version) is None and version not in intakes.served_forms(db.session, data.form_id):
         _refuse("unknown form version", errors={"form_version": f"one of {form_versions(data.form_id)}"})
     location = db.session.scalar(select(Location).where(Location.code == data.location, Location.active.is_(True)))
     if location is None or data.channel != "outreach" or location.kind != "outreach":

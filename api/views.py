@@ -7,8 +7,8 @@ from sqlalchemy import select
 from api import bp
 from api.common import bearer_user, json_body
 from api.openapi import document
-from forms.spec import archived_consents, form_versions, load_consent, load_form
-from tsunagi.domain import municipality
+from forms.spec import archived_consents, form_source, form_versions, load_consent, load_form
+from tsunagi.domain import intakes, municipality
 from tsunagi.domain.consent import remember_text, render_text
 from tsunagi.domain.models import ConsentText, District, Location, Provider
 from tsunagi.domain.triage.answers import KEYS
@@ -35,7 +35,9 @@ def openapi():
     for row in db.session.execute(select(ConsentText.locale, ConsentText.hash).order_by(ConsentText.first_served_at)):
         if row.locale in versions and row.hash not in versions[row.locale]:
             versions[row.locale].append(row.hash)
-    return jsonify(document(districts, outreach, providers, form_versions("intake-default"), versions))
+    accepted = form_versions("intake-default")
+    accepted += [v for v in intakes.served_forms(db.session, "intake-default") if v not in accepted]
+    return jsonify(document(districts, outreach, providers, accepted, versions))
 
 
 @bp.post("/v1/triage")
@@ -62,6 +64,8 @@ def form_spec(form_id: str):
     # Kept by its hash: an intake taken offline under it is accepted after the text changes.
     remember_text(db.session, text_id=consent_spec.id, text_version=consent_spec.version, locale=locale,
                   paragraphs=paragraphs, digest=digest)
+    # The form version too, as written, for an intake answered offline with it.
+    intakes.remember_form(db.session, spec.id, spec.version, form_source(form_id))
     db.session.commit()
     districts = db.session.scalars(select(District).order_by(District.position))
     body = {

@@ -149,6 +149,11 @@ def load_form(form_id: str = "intake-default") -> FormSpec:
     return load_form_file(forms_dir() / f"{form_id}.yaml")
 
 
+def form_source(form_id: str) -> str:
+    """The current spec of `form_id` as written (kept with the versions served)."""
+    return (forms_dir() / f"{form_id}.yaml").read_text(encoding="utf-8")
+
+
 def load_form_version(form_id: str, version: int) -> FormSpec | None:
     """The spec an intake was answered with: the current one if the version matches, else
     the copy kept in the forms directory's `archive/` (`<form_id>.v<version>.yaml`).

@@ -1,4 +1,4 @@
-"""keep every consent text the product served, by its hash
+"""keep every consent text and form version the product served
 
 Revision ID: 0008
 Revises: 0007
@@ -24,7 +24,17 @@ def upgrade() -> None:
                   nullable=False),
         sa.PrimaryKeyConstraint("hash"),
     )
+    op.create_table(
+        "form_version",
+        sa.Column("form_id", sa.String(length=64), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("source", sa.Text(), nullable=False),
+        sa.Column("first_served_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"),
+                  nullable=False),
+        sa.PrimaryKeyConstraint("form_id", "version"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("form_version")
     op.drop_table("consent_text")

@@ -100,6 +100,21 @@ def normalize_code(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+def find_code(session: Session, text: str) -> Intake | None:
+    """The intake behind a typed receipt code, or None.
+
+    :raise CodeMalformed: not a code at all.
+    :raise CodeCheckFailed: the check symbol of today's codes does not match and no code
+        issued before has these symbols: a typo (an old code's check matching a typo by
+        chance is not taken for a hit).
+    """
+    codes = normalize_code(text)
+    intake = find(session, code=codes)
+    if intake is None and codes[0] != _encode_code(base32_crockford.decode(codes[0][:-1])):
+        raise CodeCheckFailed("check symbol mismatch")
+    return intake
+
+
 def issue(session: Session, intake: Intake) -> Secrets:
     """Create the token and code for `intake`; the caller commits and shows them once."""
     token = secrets.token_urlsafe(24)

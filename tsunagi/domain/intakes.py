@@ -15,7 +15,16 @@ from sqlalchemy.orm import Session
 
 from tsunagi.domain import follow_up, municipality
 from tsunagi.domain.consent import CONTACT_PROBLEMS, ConsentGiven, InvalidConsent, allows_service, contact_problem, may_share
-from tsunagi.domain.models import District, Intake, IntakeEvent, Location, Provider, TriageRules, insert_or_ignore
+from tsunagi.domain.models import (
+    District,
+    FormVersion,
+    Intake,
+    IntakeEvent,
+    Location,
+    Provider,
+    TriageRules,
+    insert_or_ignore,
+)
 from tsunagi.domain.triage.answers import Answers, InvalidAnswers, validate_answers
 from tsunagi.domain.triage.decide import Decision, ProviderInfo, decide
 from tsunagi.domain.triage.reasons import render_reason
@@ -48,6 +57,18 @@ def route(session: Session, answers: Answers, locale: str, policy: Policy | None
         answers, provider_infos(session),
         has_welfare_office=muni.has_welfare_office if muni else True, locale=locale, policy=policy,
     )
+
+
+def remember_form(session: Session, form_id: str, version: int, source: str) -> None:
+    """Keep a form version about to be served (once; the caller commits)."""
+    if session.get(FormVersion, (form_id, version)) is None:
+        insert_or_ignore(session, FormVersion, form_id=form_id, version=version, source=source)
+
+
+def served_forms(session: Session, form_id: str) -> list[int]:
+    """The versions of a form the product ever served: intakes answered with them are valid."""
+    return list(session.scalars(select(FormVersion.version).where(FormVersion.form_id == form_id)
+                                .order_by(FormVersion.version.desc())))
 
 
 def keep_rules(session: Session, policy: Policy) -> None:

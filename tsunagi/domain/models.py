@@ -303,6 +303,18 @@ class ConsentText(Base):
     first_served_at: Mapped[CreatedAt]
 
 
+class FormVersion(Base):
+    """Every version of a form spec the product served, as written: an intake answered
+    offline with it is accepted after the form changed, even if no archive file was kept."""
+
+    __tablename__ = "form_version"
+
+    form_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    first_served_at: Mapped[CreatedAt]
+
+
 def insert_or_ignore(session, model: type[Base], **values: Any) -> None:
     """Insert a row unless one with its key exists, without racing another writer (the
     database's ON CONFLICT DO NOTHING, in SQLite and PostgreSQL alike)."""
