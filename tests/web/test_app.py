@@ -117,3 +117,29 @@ def test_served_over_https_the_cookie_is_secure_and_hsts_is_sent(make_app, demo)
 def test_plain_http_sends_no_hsts_but_the_permissions_policy(client, demo):
     page = client.get("/k/lib-chuo/ja/")
     assert "Strict-Transport-Security" not in page.headers and "geolocation=()" in page.headers["Permissions-Policy"]
+
+
+def test_behind_the_configured_proxy_the_client_address_is_the_forwarded_one(make_app, session, demo):
+    """One proxy hop: its X-Forwarded-For names the client (audit, rate limits); without
+    a configured proxy the header is a client's claim and is ignored."""
+    from tsunagi.domain.models import AuditEvent
+
+    for hops, expected in ((1, "203.0.113.7"), (0, "127.0.0.1")):
+        app = make_app({"TESTING": True, "PROXY_HOPS": hops})
+        app.test_client().post("/api/v1/follow-up", json={"code": "0000-0000-000000"},
+                               headers={"X-Forwarded-For": "203.0.113.7"})
+        row = session.scalar(select(AuditEvent).where(AuditEvent.action == "follow_up_lookup")
+                             .order_by(AuditEvent.id.desc()))
+        assert row.remote_addr == expected, hops
+
+
+def test_behind_the_proxy_failed_lookups_are_limited_per_client(make_app, demo):
+    app = make_app({"TESTING": True, "PROXY_HOPS": 1, "FOLLOW_UP_RATE_LIMIT": "3 per minute"})
+    client = app.test_client()
+
+    def lookup(address):
+        return client.post("/api/v1/follow-up", json={"code": "0000-0000-000000"},
+                           headers={"X-Forwarded-For": address}).status_code
+
+    assert [lookup("198.51.100.1") for _ in range(4)] == [404, 404, 404, 429]
+    assert lookup("198.51.100.2") == 404  # another resident behind the same proxy is not locked out

@@ -14,6 +14,9 @@ DEFAULTS = {
     "DEMO": False,
     # Base URL printed in QR codes; behind a proxy set it to the public https address.
     "BASE_URL": None,
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: none,
+    # the headers are ignored). The client address they give keys rate limits and the audit.
+    "PROXY_HOPS": 0,
     "KIOSK_DRAFT_TTL_MINUTES": 60,
     # Kiosk idle reset: a warning after this many seconds without input, then a countdown
     # (WCAG 2.2.1 wants at least 20 s to answer it) before the screen is cleared.

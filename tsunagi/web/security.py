@@ -1,5 +1,6 @@
 """Response headers that keep resident data out of caches, referrers and other sites."""
 from flask import Flask, abort, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -12,6 +13,11 @@ PERMISSIONS = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), se
 
 
 def init_app(app: Flask) -> None:
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops > 0:
+        # Trust exactly the configured proxies: a client cannot forge its address past them.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
     @app.url_value_preprocessor
     def refuse_nul(_endpoint, _values):
         # A NUL in a path or query can reach no page and PostgreSQL refuses it in text:
