@@ -31,3 +31,12 @@ def answer_default_form(page, *, subject: str, concerns: list[str], name: str, p
     if free_text is not None:
         page.locator(within).get_by_label("Anything else you want to tell us (optional)").fill(free_text)
     next_step()
+
+
+def office_sign_in(page, live_server, username: str) -> None:
+    """An office's staff signs in to the inbox with the demo credentials of `username`."""
+    page.goto(f"{live_server.url}/provider/login")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(live_server.credentials()[username]["password"])
+    page.locator("button[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/provider/")

@@ -8,6 +8,7 @@ from babel.support import Translations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.browser.steps import office_sign_in
 from tsunagi.domain import ROOT
 from tsunagi.domain.models import Intake, Provider
 from tsunagi.domain.triage.reasons import Reason, render_reason
@@ -60,14 +61,9 @@ def kiosk_intake(page, live_server, locale: str, answers, meeting: str, name: st
 
 def inbox_names(context, live_server, username: str) -> list[str]:
     """The intakes an office's staff open from its inbox: the resident name of each."""
-    creds = live_server.credentials()
     office = context.browser.new_context()
     page = office.new_page()
-    page.goto(f"{live_server.url}/provider/login")
-    page.locator("#username").fill(username)
-    page.locator("#password").fill(creds[username]["password"])
-    page.locator("button[type=submit]").click()
-    page.wait_for_url(f"{live_server.url}/provider/")
+    office_sign_in(page, live_server, username)
     names = []
     links = page.get_by_role("link", name="開く")
     for i in range(links.count()):

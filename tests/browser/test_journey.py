@@ -7,6 +7,8 @@ import subprocess
 
 import pytest
 
+from tests.browser.steps import office_sign_in
+
 pytestmark = pytest.mark.browser
 
 
@@ -74,15 +76,10 @@ def test_resident_journey_to_provider_inbox(live_server, browser, context, tmp_p
     phone.close()
 
     # The routed provider finds it; another provider does not.
-    creds = live_server.credentials()
     for username, sees in (("houkatsu-kita", True), ("houkatsu-minami", False)):
         office = context.browser.new_context()
         inbox = office.new_page()
-        inbox.goto(f"{live_server.url}/provider/login")
-        inbox.locator("#username").fill(username)
-        inbox.locator("#password").fill(creds[username]["password"])
-        inbox.locator("button[type=submit]").click()
-        inbox.wait_for_url(f"{live_server.url}/provider/")
+        office_sign_in(inbox, live_server, username)
         links = inbox.get_by_role("link", name="開く")
         assert links.count() == (1 if sees else 0), username
         if sees:

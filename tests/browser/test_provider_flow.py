@@ -8,6 +8,8 @@ import uuid
 
 import pytest
 
+from tests.browser.steps import office_sign_in
+
 pytestmark = pytest.mark.browser
 
 
@@ -50,11 +52,7 @@ def test_inbox_actions_show_on_the_follow_up_page(live_server, browser):
 
     office = browser.new_context(locale="ja-JP")
     inbox = office.new_page()
-    inbox.goto(f"{live_server.url}/provider/login")
-    inbox.locator("#username").fill("kodomo")
-    inbox.locator("#password").fill(live_server.credentials()["kodomo"]["password"])
-    inbox.locator("button[type=submit]").click()
-    inbox.wait_for_url(f"{live_server.url}/provider/")
+    office_sign_in(inbox, live_server, "kodomo")
     inbox.get_by_role("link", name="開く").first.click()
     assert inbox.get_by_text("Joana Silva").is_visible()
 
