@@ -14,6 +14,7 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the app. `config` overrides settings (tests); see tsunagi.web.config."""
     from forms import spec as form_specs
     from forms.spec import load_consent
+    from tsunagi.domain import data_keys, sealed
     from tsunagi.domain.triage.rules import load_policy
     from tsunagi.web import cli, errors, i18n, security
     from tsunagi.web import config as settings
@@ -29,6 +30,14 @@ def create_app(config: dict | None = None) -> Flask:
     # A broken rules file stops start-up here, with file, rule and line in the message.
     app.extensions["tsunagi.policy"] = load_policy(app.config["TRIAGE_RULES_FILE"])
     db.init_app(app)
+    # Keys that cannot open what the database holds stop start-up here, naming the key id.
+    engine = app.extensions["tsunagi.db"].kw["bind"]
+    try:
+        data_keys.check(engine, sealed.ring())
+    finally:
+        # The check's connection is closed, not pooled: no worker forked from a preloaded
+        # app inherits it, and a refused start leaves nothing open.
+        engine.dispose()
     i18n.init_app(app)
     # Consent the resident did not understand is no consent: its text must exist in every
     # shipped locale, or the app does not start.

@@ -4,7 +4,6 @@ Takes a SQLAlchemy `Session`; the caller commits.
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,7 +12,7 @@ from typing import Any, Callable, Mapping
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from tsunagi.domain import follow_up, municipality
+from tsunagi.domain import data_keys, follow_up, municipality, sealed
 from tsunagi.domain.consent import CONTACT_PROBLEMS, ConsentGiven, InvalidConsent, allows_service, contact_problem, may_share
 from tsunagi.domain.models import (
     District,
@@ -113,14 +112,15 @@ def _first_contact_view(session: Session, first: Mapping[str, Any] | None, local
     return {"service": first["service"], "provider": {"id": office.code, "name": municipality.localized(office.name, locale)}}
 
 
-def contact_key(contact: Mapping[str, str] | None) -> str | None:
-    """A hash of the phone number (digits only) or else the email (lower case)."""
+def contact_key(session: Session, contact: Mapping[str, str] | None) -> str | None:
+    """A keyed hash of the phone number (digits only) or else the email (lower case): equal
+    for the same person's number, and not reversible from the database alone."""
     if not contact:
         return None
     digits = re.sub(r"\D", "", contact.get("phone") or "")
     value = f"tel:{digits}" if len(digits) >= 6 else (
         f"mail:{contact['email'].strip().lower()}" if contact.get("email") else None)
-    return hashlib.sha256(value.encode()).hexdigest() if value else None
+    return sealed.keyed_hash(data_keys.pepper(session), value) if value else None
 
 
 def for_consent(decision: Decision, consent: ConsentGiven | None) -> Decision:
@@ -211,7 +211,7 @@ def submit(
         intake.name = typed(identifying.get("name") or "") or None
         contact = {k: t for k in ("phone", "email") if (t := typed(identifying.get(k) or ""))}
         intake.contact = contact or None
-        intake.contact_key = contact_key(contact)
+        intake.contact_key = contact_key(session, contact)
         intake.free_text = typed(identifying.get("free_text") or "") or None
     else:
         intake.status = "not_shared"

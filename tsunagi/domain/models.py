@@ -9,6 +9,8 @@ from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, LargeBinary
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from tsunagi.domain.sealed import Sealed
+
 
 class TZDateTime(TypeDecorator):
     """A timestamp that always comes back as an aware UTC datetime.
@@ -157,20 +159,22 @@ class Intake(Base):
     locale: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(16))
     location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
-    answers: Mapped[dict[str, Any]]
+    answers: Mapped[dict[str, Any]] = mapped_column(Sealed("intake.answers", document=True))
     area: Mapped[str | None] = mapped_column(String(32))
-    name: Mapped[str | None] = mapped_column(Text)
-    contact: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
-    free_text: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(Sealed("intake.name"))
+    contact: Mapped[dict[str, Any] | None] = mapped_column(Sealed("intake.contact", document=True))
+    free_text: Mapped[str | None] = mapped_column(Sealed("intake.free_text"))
     service: Mapped[str] = mapped_column(String(16), index=True)
     priority: Mapped[str] = mapped_column(String(16))
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("provider.id"), index=True)
-    decision: Mapped[dict[str, Any]]
+    # The decision names the needs it saw (disability, abuse…): sealed like the answers.
+    decision: Mapped[dict[str, Any]] = mapped_column(Sealed("intake.decision", document=True))
     rules_version: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="received")
     status_changed_at: Mapped[CreatedAt]
-    # SHA-256 of the normalized phone or email: finds probable duplicates without
-    # comparing plaintext; cleared with the contact when consent is withdrawn.
+    # Keyed hash (HMAC, sealed.keyed_hash) of the normalized phone or email: finds probable
+    # duplicates and answers a search without plaintext; cleared with the contact when
+    # consent is withdrawn.
     contact_key: Mapped[str | None] = mapped_column(String(64), index=True)
     failed_contacts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     outcome: Mapped[str | None] = mapped_column(String(16))
@@ -202,7 +206,7 @@ class Consent(Base):
     location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
     mode: Mapped[str] = mapped_column(String(16), default="self")
     witness_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    contact_time: Mapped[str | None] = mapped_column(String(200))
+    contact_time: Mapped[str | None] = mapped_column(Sealed("consent.contact_time"))
     proxy_relationship: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[CreatedAt]
     withdrawn_at: Mapped[datetime | None] = mapped_column()
@@ -224,7 +228,7 @@ class IntakeEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str] = mapped_column(String(16))
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("provider.id"))
-    reason: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Sealed("intake_event.reason"))  # staff's own words
 
     intake: Mapped[Intake] = relationship(back_populates="events")
 
@@ -269,12 +273,12 @@ class KioskDraft(Base):
 
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
-    answers: Mapped[dict[str, Any]]
+    answers: Mapped[dict[str, Any]] = mapped_column(Sealed("kiosk_draft.answers", document=True))
     urgent_seen: Mapped[bool] = mapped_column(Boolean, default=False)
     intake_id: Mapped[str | None] = mapped_column(ForeignKey("intake.id"))
     # The follow-up secrets are kept only until the receipt has been shown and the
     # resident leaves; afterwards only their hashes exist (FollowUp).
-    receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    receipt: Mapped[dict[str, Any] | None] = mapped_column(Sealed("kiosk_draft.receipt", document=True))
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
@@ -343,7 +347,7 @@ class ResidentMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     intake_id: Mapped[str] = mapped_column(ForeignKey("intake.id"), index=True)
-    body: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str | None] = mapped_column(Sealed("resident_message.body"))
     created_at: Mapped[CreatedAt]
 
 
@@ -393,3 +397,25 @@ class SessionToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column()
 
     user: Mapped[User] = relationship()
+
+
+class DataKey(Base):
+    """A data key (by its id, never the key) that sealed values in this database may use.
+
+    The app refuses to start when one of them is missing from TSUNAGI_DATA_KEYS; `flask keys
+    rotate` removes the old ones once nothing is sealed with them any more.
+    """
+
+    __tablename__ = "data_key"
+
+    kid: Mapped[str] = mapped_column(String(8), primary_key=True)
+    first_used_at: Mapped[CreatedAt]
+
+
+class DataSecret(Base):
+    """Secrets the product keeps for itself, sealed under the data keys (the hash pepper)."""
+
+    __tablename__ = "data_secret"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(Sealed("data_secret.value"))

@@ -77,7 +77,7 @@ def search(session: Session, readable: Select, text: str) -> list[Intake]:
         hashes = [follow_up.code_hash(c) for c in codes]
         ids = select(FollowUp.intake_id).where(FollowUp.code_hash.in_(hashes), FollowUp.revoked_at.is_(None))
         return list(session.scalars(readable.where(Intake.id.in_(ids))))
-    key = intakes.contact_key({"email": text} if "@" in text else {"phone": text})
+    key = intakes.contact_key(session, {"email": text} if "@" in text else {"phone": text})
     if key is None:
         return []
     return list(session.scalars(readable.where(Intake.contact_key == key).order_by(Intake.created_at.desc())

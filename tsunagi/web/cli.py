@@ -15,9 +15,9 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import inspect, select
 
-from tsunagi.domain import accounts, idempotency, municipality, session_tokens
+from tsunagi.domain import accounts, data_keys, idempotency, municipality, sealed, session_tokens
 from tsunagi.domain.datafile import DataFileError
-from tsunagi.domain.models import User
+from tsunagi.domain.models import DataKey, User
 from tsunagi.domain.triage.answers import InvalidAnswers
 from tsunagi.domain.vocabulary import ROLES
 from tsunagi.web.extensions import db
@@ -202,6 +202,40 @@ def maintenance_purge() -> None:
     click.echo(f"purged {records} idempotency records, {tokens} session tokens")
 
 
+keys_cli = AppGroup("keys", help="The data keys that seal personal data at rest.")
+
+
+@keys_cli.command("new")
+def keys_new() -> None:
+    """Print a fresh data key (to put first in TSUNAGI_DATA_KEYS before `keys rotate`)."""
+    click.echo(sealed.new_key())
+
+
+@keys_cli.command("status")
+def keys_status() -> None:
+    """Which key encrypts, which keys the database still needs, how many rows are left."""
+    require_schema()
+    ring = sealed.ring()
+    click.echo(f"primary key: {ring.primary}; configured: {', '.join(ring.ids)}")
+    click.echo(f"keys in use by the database: {', '.join(db.session.scalars(select(DataKey.kid)))}")
+    for table, left in data_keys.left_to_rotate(db.session).items():
+        click.echo(f"{table}: {left} rows not sealed with the primary key")
+
+
+@keys_cli.command("rotate")
+@click.option("--batch", default=500, show_default=True, help="Rows re-sealed per commit.")
+def keys_rotate(batch: int) -> None:
+    """Re-seal every row with the first key of TSUNAGI_DATA_KEYS, in batches; stopped, it
+    continues where it was. Afterwards the other keys may be removed from the setting."""
+    require_schema()
+
+    def report(p: data_keys.Progress) -> None:
+        click.echo(f"{p.table}: {p.done} re-sealed, {p.left} left")
+
+    done = data_keys.rotate(db.session, batch=batch, report=report)
+    click.echo(f"{done} rows re-sealed with key {sealed.ring().primary}; the database now needs only that key")
+
+
 def init_app(app: Flask) -> None:
-    for group in (municipality_cli, users_cli, demo_cli, triage_cli, maintenance_cli):
+    for group in (municipality_cli, users_cli, demo_cli, triage_cli, maintenance_cli, keys_cli):
         app.cli.add_command(group)

@@ -8,10 +8,16 @@ from pathlib import Path
 
 from flask import Flask
 
+from tsunagi.domain import sealed
+
 DEFAULTS = {
     "DATABASE_URL": None,  # default: SQLite file in the instance folder
     "SQLITE_BUSY_TIMEOUT_MS": 5000,
     "DEMO": False,
+    # Keys that seal personal data at rest (tsunagi.domain.sealed): comma-separated, the
+    # first encrypts. Or DATA_KEYS_FILE, a file outside the database holding them.
+    "DATA_KEYS": None,
+    "DATA_KEYS_FILE": None,
     # Base URL printed in QR codes; behind a proxy set it to the public https address.
     "BASE_URL": None,
     # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: none,
@@ -70,6 +76,39 @@ def _demo_secret(instance: Path) -> str:
     return path.read_text().strip()
 
 
+def _demo_data_keys(instance: Path) -> str:
+    # Demo only: the key sits beside the SQLite file, so it protects nothing there; a
+    # municipality sets TSUNAGI_DATA_KEYS (or a key file) from its secret store.
+    path = instance / "data-keys"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(sealed.new_key() + "\n")
+        path.chmod(0o600)
+    return path.read_text()
+
+
+def data_keys(app: Flask) -> sealed.KeyRing:
+    """The data keys from the settings.
+
+    :raise ConfigError: none set outside the demo, an unreadable key file, or a malformed key.
+    """
+    try:
+        if app.config.get("DATA_KEYS"):
+            return sealed.parse_keys(str(app.config["DATA_KEYS"]))
+        if app.config.get("DATA_KEYS_FILE"):
+            path = Path(app.config["DATA_KEYS_FILE"])
+            try:
+                text = path.read_text()
+            except OSError as exc:
+                raise ConfigError(f"TSUNAGI_DATA_KEYS_FILE {path}: {exc.strerror}") from None
+            return sealed.parse_keys(text, f"TSUNAGI_DATA_KEYS_FILE {path}")
+        if app.config["DEMO"]:
+            return sealed.parse_keys(_demo_data_keys(Path(app.instance_path)), "the demo's data-keys file")
+        return sealed.parse_keys(None)
+    except sealed.DataKeyError as exc:
+        raise ConfigError(f"{exc} Or set TSUNAGI_DEMO=1 to run the demo." if not app.config["DEMO"] else str(exc)) from None
+
+
 def init_app(app: Flask, overrides: dict | None) -> None:
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("TSUNAGI")
@@ -90,6 +129,7 @@ def init_app(app: Flask, overrides: dict | None) -> None:
                 "`python -c 'import secrets; print(secrets.token_hex(32))'`, "
                 "or set TSUNAGI_DEMO=1 to run the demo."
             )
+    sealed.use(data_keys(app))
     if str(app.config.get("BASE_URL") or "").startswith("https://"):
         # Served over HTTPS: the session cookie is sent only over TLS, and the __Host-
         # prefix keeps it to this host and path (no subdomain can set or read it).
