@@ -7,6 +7,7 @@ the median and 90th percentile per kind over the same number of lookups, through
 """
 from __future__ import annotations
 
+import os
 import statistics
 import tempfile
 import time
@@ -16,11 +17,14 @@ from pathlib import Path
 from sqlalchemy import select
 
 from tsunagi import create_app
-from tsunagi.domain import intakes, municipality
+from tsunagi.domain import intakes, municipality, sealed
 from tsunagi.domain.consent import ConsentGiven
 from tsunagi.domain.models import FollowUp, Location
 from tsunagi.web.db import upgrade
 from tsunagi.web.extensions import db
+
+# A throwaway database: a throwaway data key.
+os.environ.setdefault("TSUNAGI_DATA_KEYS", sealed.new_key())
 
 ROUNDS = 400
 

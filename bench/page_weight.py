@@ -13,6 +13,7 @@ With `furigana` the journey is walked with furigana shown (?furigana=1; ja and j
 from __future__ import annotations
 
 import gzip
+import os
 import re
 import secrets
 import sys
@@ -22,8 +23,11 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from tsunagi import create_app
-from tsunagi.domain import municipality
+from tsunagi.domain import municipality, sealed
 from tsunagi.web.db import make_engine, upgrade
+
+# A throwaway database: a throwaway data key.
+os.environ.setdefault("TSUNAGI_DATA_KEYS", sealed.new_key())
 
 FIRST_SCREEN_GOAL, JOURNEY_GOAL = 30 * 1024, 60 * 1024
 ASSET = re.compile(r'<(?:link rel="stylesheet" href|script src)="([^"]+)"')
