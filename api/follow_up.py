@@ -12,7 +12,7 @@ from tsunagi.domain import follow_up, municipality
 from tsunagi.domain.consent import reaches_office, withdraw
 from tsunagi.domain.models import AuditEvent, Intake, Provider, ResidentMessage
 from tsunagi.domain.vocabulary import FURIGANA_LOCALES, LOCALES, NOT_ROUTED_TEXT, STATUS_TEXTS, WITHDRAWN_TEXT
-from tsunagi.web.context import furigana_reader
+from tsunagi.web.context import furigana_reader, office_card
 from tsunagi.web.errors import problem
 from tsunagi.web.extensions import db, limiter
 
@@ -93,9 +93,10 @@ def _status(intake: Intake, body: dict):
             "locale": locale,
             "consent_withdrawn": withdrawn,
             "can_message": reaches_office(intake),
+            # Besides name, phone and hours (the contract): the office as a receipt shows it.
             "provider": None if provider is None else {
-                "name": name, "phone": provider.phone,
-                "hours": municipality.localized(provider.hours, locale),
+                **{k: v for k, v in office_card(provider, locale).items() if k != "japanese"},
+                "name": name,
             },
         }
         if body.get("furigana") and locale in FURIGANA_LOCALES:

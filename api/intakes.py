@@ -14,9 +14,9 @@ from api.submission import IntakeBody
 from forms.spec import archived_consents, form_versions, load_consent, load_form, load_form_version
 from tsunagi.domain import idempotency, intakes
 from tsunagi.domain.consent import ConsentGiven, remember_text, render_text, served_text
-from tsunagi.domain.models import Intake, Location
+from tsunagi.domain.models import Intake, Location, Provider
 from tsunagi.domain.vocabulary import LOCALES
-from tsunagi.web.context import notify_after_submit, overdue_policy, policy
+from tsunagi.web.context import notify_after_submit, office_card, overdue_policy, policy
 from tsunagi.web.errors import problem
 from tsunagi.web.extensions import db
 from tsunagi.web.i18n import gettext_in
@@ -136,8 +136,12 @@ def _create_intake(user, raw: dict) -> dict:
     with force_locale(data.locale):
         facts = receipt_facts(submitted.intake, overdue_policy(), data.locale)
         address = gettext("Follow-up page: %(address)s", address=follow_up_address(base))
+        office = submitted.intake.provider or (db.session.get(Provider, submitted.intake.decision["provider_id"])
+                                               if submitted.intake.decision.get("provider_id") else None)
+        card = office_card(office, data.locale) if office else None
     receipt = {"city": facts["city"], "next_step": facts["next_step"], "notes": facts["notes"],
-               "follow_up_address": address}
+               "follow_up_address": address,
+               "office": None if card is None else {k: v for k, v in card.items() if k != "japanese"}}
     return {"intake_id": submitted.intake.id, "shared": submitted.intake.provider_id is not None, "decision": decision,
             "receipt": receipt,
                  "follow_up": {"url": url, "short_code": secrets.grouped_code, "qr_svg_url": qr}}

@@ -150,6 +150,21 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
     segments = {"type": "array", "items": {
         "type": "object", "required": ["text"], "additionalProperties": False,
         "properties": {"text": {"type": "string"}, "reading": {"type": "string"}}}}
+    office = {
+        "type": "object", "required": ["name", "phone", "hours"],
+        "description": "An office as the resident's receipt shows it, in the requested language",
+        "properties": {
+            "name": {"type": "string", "description": "The municipality's rendering in this language, else the "
+                                                      "official Japanese name with its romanisation"},
+            "phone": {"type": "string"}, "hours": {"type": "string"},
+            "translated": {"type": "boolean", "description": "Whether `name` is the municipality's own rendering"},
+            "kind": {"type": "string", "description": "What kind of office it is, in this language"},
+            "official_name": {"type": "string", "description": "The official Japanese name, as on the sign"},
+            "reading": {"type": "string", "description": "The official name in kana"},
+            "romaji": {"type": "string", "description": "The official name in Latin letters"},
+            "languages": {"type": "string", "description": "The languages the office speaks, as a sentence"},
+        },
+    }
     follow_up_status = {
         "type": "object",
         "required": ["status", "status_text", "locale", "consent_withdrawn", "can_message", "provider"],
@@ -159,8 +174,7 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
             "locale": {"enum": list(LOCALES)},
             "consent_withdrawn": {"type": "boolean"},
             "can_message": {"type": "boolean"},
-            "provider": _nullable({"type": "object", "required": ["name", "phone", "hours"], "properties": {
-                "name": {"type": "string"}, "phone": {"type": "string"}, "hours": {"type": "string"}}}),
+            "provider": _nullable(office),
             "furigana": {
                 "type": "object", "required": ["status_text"],
                 "description": "Asked with `furigana: true` in ja or ja@easy: the texts as segments, "
@@ -271,7 +285,8 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
                                        "the intake's language: nothing about the resident's needs",
                         "properties": {"city": {"type": "string"}, "next_step": {"type": "string"},
                                        "notes": {"type": "array", "items": {"type": "string"}},
-                                       "follow_up_address": {"type": "string"}}},
+                                       "follow_up_address": {"type": "string"},
+                                       "office": _nullable(office)}},
             "decision": decision,
             "follow_up": {"type": "object", "required": ["url", "short_code", "qr_svg_url"], "properties": {
                 "url": {"type": "string"}, "short_code": {"type": "string"},

@@ -20,7 +20,7 @@ from tsunagi.domain.models import District, Intake, Location, Provider
 from tsunagi.domain.triage.answers import InvalidAnswers
 from tsunagi.domain.triage.answers import select as canonical_answers
 from tsunagi.domain.vocabulary import IDENTIFYING, KIOSK_KINDS, LOCALES
-from tsunagi.web.context import emergency_contacts, notify_after_submit, overdue_policy, policy
+from tsunagi.web.context import emergency_contacts, notify_after_submit, office_card, overdue_policy, policy
 from tsunagi.web.extensions import db
 from tsunagi.web.receipt import follow_up_address, follow_up_url, inline_svg, receipt_facts
 
@@ -310,9 +310,7 @@ def receipt(location: str, locale: str):
     url = follow_up_url(base, draft.receipt["token"])
     return render_template(
         "kiosk/receipt.html", loc=loc, locale=locale, intake=intake, provider=provider,
-        office_name=municipality.localized(provider.name, locale) if provider else "",
-        official_name=provider.name["ja"] if provider else "",
-        hours=municipality.localized(provider.hours, locale) if provider else "",
+        office=office_card(provider, locale) if provider else None,
         facts=receipt_facts(intake, overdue_policy(), locale), address=follow_up_address(base),
         qr=inline_svg(url, _("QR code to follow your consultation")), code=draft.receipt["code"],
         form=FlaskForm(), emergency=emergency_contacts() if intake.priority == "urgent" else [],

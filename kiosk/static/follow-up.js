@@ -30,6 +30,17 @@
       $("provider-phone").textContent = data.provider.phone;
       $("provider-phone").href = "tel:" + data.provider.phone;
       fill($("provider-hours"), data.provider.hours, readings.provider_hours);
+      // The kind of office, and beside a translated name the official Japanese one with
+      // its reading (to match the sign on the door); the languages the office speaks.
+      var p = data.provider;
+      $("provider-kind").textContent = p.kind || "";
+      var official = p.official_name && p.official_name !== p.name && (data.locale || "").slice(0, 2) !== "ja";
+      $("provider-official").hidden = !official;
+      $("provider-official-name").textContent = official ? p.official_name : "";
+      $("provider-reading").textContent = official && p.reading ? "（" + p.reading + "）" : "";
+      $("provider-romaji").hidden = !(official && p.translated && p.romaji);
+      $("provider-romaji").textContent = p.translated ? (p.romaji || "") : "";
+      $("provider-languages").textContent = p.languages || "";
       box.hidden = false;
     } else {
       box.hidden = true;

@@ -620,6 +620,14 @@
       $("receipt-provider-phone").textContent = provider.phone;
       $("receipt-provider-phone").href = "tel:" + provider.phone;
       $("receipt-provider-hours").textContent = provider.hours || "";
+      // The office as the receipt shows it (absent in a replay stored before it existed).
+      var office = receipt.office || {};
+      $("receipt-provider-kind").textContent = office.kind || "";
+      var official = office.official_name && office.official_name !== provider.name && String(messages.locale).slice(0, 2) !== "ja";
+      $("receipt-provider-official").hidden = !official;
+      $("receipt-provider-official").textContent = official
+        ? office.official_name + (office.reading ? "（" + office.reading + "）" : "") : "";
+      $("receipt-provider-languages").textContent = office.languages || "";
     }
     $("receipt-city").textContent = receipt.city;
     $("receipt-next").textContent = receipt.next_step;
@@ -640,7 +648,8 @@
 
   $("result-done").addEventListener("click", function () {
     shownItem = null;
-    ["receipt-provider-name", "receipt-provider-phone", "receipt-provider-hours", "receipt-code", "receipt-city",
+    ["receipt-provider-name", "receipt-provider-phone", "receipt-provider-hours", "receipt-provider-kind",
+     "receipt-provider-official", "receipt-provider-languages", "receipt-code", "receipt-city",
      "receipt-next", "receipt-address", "receipt-notes"]
       .forEach(function (id) { $(id).textContent = ""; });
     $("receipt-qr").removeAttribute("src");

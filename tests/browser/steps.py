@@ -40,3 +40,12 @@ def office_sign_in(page, live_server, username: str) -> None:
     page.locator("#password").fill(live_server.credentials()[username]["password"])
     page.locator("button[type=submit]").click()
     page.wait_for_url(f"{live_server.url}/provider/")
+
+
+def intake_named(session, name: str):
+    """The newest intake whose resident gave `name` (names are sealed: compared after opening)."""
+    from sqlalchemy import select
+
+    from tsunagi.domain.models import Intake
+
+    return next((i for i in session.scalars(select(Intake).order_by(Intake.created_at.desc())) if i.name == name), None)

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import pytest
 from babel.support import Translations
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.browser.steps import office_sign_in
+from tests.browser.steps import intake_named, office_sign_in
 from tsunagi.domain import ROOT
-from tsunagi.domain.models import Intake, Provider
+from tsunagi.domain.models import Provider
 from tsunagi.domain.triage.reasons import Reason, render_reason
 
 pytestmark = pytest.mark.browser
@@ -91,7 +90,7 @@ def test_declining_the_meeting_reaches_one_office_with_the_reason(live_server, c
     # Before Send, the consent screen says where "No" to the meeting sends the answers.
     kiosk_intake(page, live_server, locale, answers, meeting="no", name=name)
     with Session(engine) as session:
-        intake = session.scalar(select(Intake).where(Intake.name == name))
+        intake = intake_named(session, name)
         assert intake.status == "received" and session.get(Provider, intake.provider_id).code == office
         assert "first_contact_no_meeting" in [r["code"] for r in intake.decision["reasons"]]
         shown = session.get(Provider, intake.provider_id)

@@ -7,11 +7,10 @@ import re
 import subprocess
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.browser.steps import intake_named
 from tests.browser.test_first_contact import walk_to_consent
-from tsunagi.domain.models import Intake
 
 pytestmark = pytest.mark.browser
 
@@ -93,5 +92,5 @@ def test_a_full_width_phone_number_is_accepted(live_server, context, engine):
     page.locator("main form .nav button.primary").click()
     page.locator(".next-step").wait_for()
     with Session(engine) as session:
-        intake = session.scalar(select(Intake).where(Intake.name == "全角 花子"))
+        intake = intake_named(session, "全角 花子")
         assert intake.contact == {"phone": "090-1234-5678"}

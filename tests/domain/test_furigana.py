@@ -258,7 +258,11 @@ def test_easy_japanese_shows_the_japanese_names_of_offices():
 
     name = {"ja": "北部地域包括支援センター", "en": "North Community General Support Center"}
     assert localized(name, "ja@easy") == "北部地域包括支援センター"
-    assert localized(name, "pt_BR") == "North Community General Support Center"
+    assert localized(name, "en") == "North Community General Support Center"
+    # Without its own rendering a reader gets the official name, never another language's.
+    assert localized(name, "pt_BR") == "北部地域包括支援センター"
+    assert localized({**name, "ja-Latn": "Hokubu chiiki houkatsu shien sentaa"}, "pt_BR") == \
+        "北部地域包括支援センター (Hokubu chiiki houkatsu shien sentaa)"
 
 
 def test_municipal_it_can_review_the_readings_of_its_names(runner):

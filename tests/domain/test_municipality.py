@@ -38,6 +38,7 @@ def test_demo_file_is_valid_and_complete():
     (lambda d: d.pop("has_welfare_office"), "has_welfare_office", "Field required"),
     (lambda d: d["emergency_contacts"].append({"kind": "police", "number": "one-one-oh"}), "emergency_contacts[5].number", "pattern"),
     (lambda d: d["providers"][0].update(colour="blue"), "providers[0].colour", "Extra inputs"),
+    (lambda d: d["districts"][0]["name"].update(vn="Khu phía Bắc"), "districts[0].name", "unknown locale 'vn'"),
 ])
 def test_malformed_file_names_file_path_and_line(tmp_path, mutate, where, what):
     path = write(tmp_path, mutate)
@@ -79,3 +80,51 @@ def test_cli_load_demo(runner, session):
     result = runner.invoke(args=["municipality", "load", "--demo"])
     assert result.exit_code == 0, result.output
     assert session.scalar(select(Location).where(Location.code == "hub-minami")) is not None
+
+
+def only_ja_en(data):
+    """The file as a municipality starts it: names in Japanese and English only."""
+    def strip(node):
+        if isinstance(node, dict):
+            if "ja" in node and all(isinstance(v, str) for v in node.values()):
+                for key in [k for k in node if k not in ("ja", "en")]:
+                    del node[key]
+            for value in node.values():
+                strip(value)
+        elif isinstance(node, list):
+            for value in node:
+                strip(value)
+    strip(data)
+
+
+def test_every_untranslated_name_is_listed_per_locale(tmp_path):
+    spec = municipality.load_file(write(tmp_path, only_ja_en))
+    missing = municipality.missing_translations(spec)
+    assert set(missing) == set(municipality.TRANSLATED_LOCALES) - {"en"}
+    assert {"name", "kita.name", "houkatsu-kita.name", "houkatsu-kita.hours", "lib-chuo.name"} <= set(missing["vi"])
+    assert municipality.missing_translations(municipality.load_file(municipality.DEMO_FILE)) == {}
+
+
+def test_names_are_stored_with_their_reading_and_romanisation(session, tmp_path):
+    path = write(tmp_path, lambda d: (only_ja_en(d), d["districts"][1]["name"].update({"ja-Latn": "Nambu"})))
+    municipality.apply(session, municipality.load_file(path))
+    provider = session.scalar(select(Provider).where(Provider.code == "houkatsu-kita"))
+    assert provider.name["ja-Hrkt"] == "ほくぶちいきほうかつしえんセンター"
+    assert provider.name["ja-Latn"] == "Hokubu chiiki houkatsu shien sentaa"
+    # A reader of a locale the file does not render gets the official name, romanised:
+    assert municipality.localized(provider.name, "vi") == "北部地域包括支援センター (Hokubu chiiki houkatsu shien sentaa)"
+    assert municipality.localized(provider.name, "ja@easy") == "北部地域包括支援センター"
+    from tsunagi.domain.models import District
+    south = session.scalar(select(District).where(District.code == "minami"))
+    assert municipality.localized(south.name, "th") == "南部地区 (Nambu)"  # the file's own romanisation wins
+
+
+def test_cli_check_reports_untranslated_names_and_can_require_them(runner, tmp_path):
+    path = write(tmp_path, only_ja_en)
+    result = runner.invoke(args=["municipality", "check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "vi: 20 untranslated: name, kita.name" in result.output and "my: 20 untranslated" in result.output
+    strict = runner.invoke(args=["municipality", "check", "--require-translations", str(path)])
+    assert strict.exit_code == 1
+    demo = runner.invoke(args=["municipality", "check", "--require-translations", str(municipality.DEMO_FILE)])
+    assert demo.exit_code == 0 and "every name and opening hours in 12 locales" in demo.output

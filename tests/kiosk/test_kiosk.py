@@ -5,7 +5,7 @@ import re
 
 from sqlalchemy import func, select
 
-from tests.kiosk_helpers import Journey, csrf_token
+from tests.kiosk_helpers import STEP_KEYS, Journey, csrf_token
 from tsunagi.domain.models import Consent, Intake, KioskDraft, Provider
 
 ELDER = {"subject": "self", "age_band": "65_plus", "concerns": ["health"], "danger_now": "no", "area": "kita"}
@@ -171,3 +171,35 @@ def test_an_error_on_a_kiosk_page_keeps_the_quick_exit_and_idle_reset(client, se
     assert session.scalar(select(func.count()).select_from(KioskDraft)) == 0
     # Elsewhere the plain error page.
     assert 'id="quit"' not in client.get("/no-such-page").text
+
+
+def test_names_in_the_residents_language_with_the_official_japanese_beside(client, session, demo):
+    """vi, my, th, ne: the area question offers the districts in the resident's language; the
+    receipt shows the office's name and kind in it, the official Japanese name with its
+    reading, and the languages the office speaks."""
+    from flask_babel import force_locale, gettext
+
+    from tsunagi.domain.vocabulary import SERVICES
+
+    north = next(d for d in demo.districts if d.code == "kita").name.model_dump()
+    office = next(p for p in demo.providers if p.code == "houkatsu-kita").name.model_dump()
+    for locale in ("vi", "my", "th", "ne"):
+        journey = Journey(client, locale=locale)
+        url = journey.start()
+        for _ in range(10):
+            page = client.get(url)
+            if url.split("?")[0].endswith("/area"):
+                break
+            step = url.split("?")[0].rsplit("/", 1)[1]
+            data = {k: v for k, v in {**ELDER, **CONTACT}.items() if k in STEP_KEYS[step]}
+            url = journey.submit(url, data).headers["Location"]
+        assert north[locale] in page.text and north["en"] not in page.text
+
+        receipt = Journey(client, locale=locale).answer_all(ELDER, CONTACT).text
+        with client.application.test_request_context(), force_locale(locale):
+            kind = gettext(SERVICES["houkatsu"])
+        assert office[locale] in receipt and office["en"] not in receipt
+        assert kind[:1].upper() + kind[1:] in receipt
+        assert '<span lang="ja">北部地域包括支援センター</span>' in receipt
+        assert "ほくぶちいきほうかつしえんセンター" in receipt
+        assert 'class="office-languages"' in receipt

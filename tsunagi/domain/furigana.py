@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from functools import lru_cache
 from html.parser import HTMLParser
 
@@ -159,6 +160,13 @@ def _dictionary():
     return Dictionary(dict="core")
 
 
+@lru_cache(maxsize=1)
+def _kakasi():
+    import pykakasi
+
+    return pykakasi.kakasi()
+
+
 def _split_mode():
     from sudachipy import SplitMode
 
@@ -240,6 +248,22 @@ class Reader:
                 out += align(surface, reading)
             previous, offset = surface, end
         return out
+
+    def reading(self, text: str) -> str:
+        """The whole text in kana, as it is read: 北部地区 → ほくぶちく."""
+        return "".join(reading or base for base, reading in self.segments(text))
+
+    def romaji(self, text: str) -> str:
+        """The text's reading in Latin letters (Hepburn as pykakasi writes it), word by word:
+        北部地域包括支援センター → Hokubu chiiki houkatsu shien sentaa. For a resident who
+        cannot read kana to say the name, or to match it to a romanised sign."""
+        words = [" ".join(part["hepburn"] for part in _kakasi().convert(reading or base))
+                 for base, reading in self.segments(text)]
+        out = unicodedata.normalize("NFKC", " ".join(words)).replace("・", " ")
+        out = re.sub(r"\s+", " ", out)
+        out = re.sub(r"\(\s+", "(", re.sub(r"\s+\)", ")", out))
+        out = re.sub(r"(?<=\S)\(", " (", out).strip()
+        return out[:1].upper() + out[1:]
 
     def html(self, text: str) -> str:
         """`text` (already HTML-safe) with `<ruby>` around each kanji run that has a reading.

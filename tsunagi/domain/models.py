@@ -179,6 +179,8 @@ class Intake(Base):
     failed_contacts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     outcome: Mapped[str | None] = mapped_column(String(16))
     routed_at: Mapped[CreatedAt]
+    # When retention erased the identifying fields and the answers (tsunagi.domain.retention).
+    erased_at: Mapped[datetime | None] = mapped_column()
 
     location: Mapped[Location] = relationship()
     provider: Mapped[Provider | None] = relationship()

@@ -14,16 +14,26 @@ from sqlalchemy.orm import Session
 
 from tsunagi.domain import ROOT, models
 from tsunagi.domain.datafile import Problem, Strict, load_model
-from tsunagi.domain.furigana import FuriganaError, check_dictionary
-from tsunagi.domain.vocabulary import EMERGENCY_KINDS, SERVICES, language_of
+from tsunagi.domain.furigana import FuriganaError, Reader, check_dictionary, project_dictionary
+from tsunagi.domain.vocabulary import EMERGENCY_KINDS, LOCALES, SERVICES, language_of
 
 DEMO_FILE = ROOT / "municipalities" / "demo.yaml"
 
 Code = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 
+# Beside the locales, a name may carry its reading in kana and its romanisation; loading
+# the file fills in both from the furigana reader where the file does not give them.
+READING, ROMAJI = "ja-Hrkt", "ja-Latn"
+# The locales a resident may read the municipality's names in, besides Japanese.
+TRANSLATED_LOCALES = tuple(loc for loc in LOCALES if language_of(loc) != "ja")
+NAME_KEYS = {*LOCALES, *(language_of(loc) for loc in LOCALES), READING, ROMAJI}
+
+
 class Localized(Strict):
-    """A proper name in Japanese, with optional renderings in other locales."""
+    """A proper name in Japanese, with renderings in other locales (keys: a shipped locale
+    such as `vi` or `zh_Hans`, or its language such as `pt`), and optionally its reading
+    (`ja-Hrkt`) and romanisation (`ja-Latn`)."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
     ja: str = Field(min_length=1)
@@ -31,6 +41,9 @@ class Localized(Strict):
     @model_validator(mode="after")
     def _non_empty(self) -> "Localized":
         for key, value in (self.model_extra or {}).items():
+            if key not in NAME_KEYS:
+                known = ", ".join(k for k in LOCALES if k != "ja")
+                raise ValueError(f"unknown locale {key!r} (known: {known}, or {READING}/{ROMAJI})")
             if not isinstance(value, str) or not value.strip():
                 raise ValueError(f"the {key!r} text must be a non-empty string")
         return self
@@ -143,26 +156,31 @@ def apply(session: Session, spec: MunicipalitySpec) -> models.Municipality:
 
     Rows that disappeared from the file are deactivated, not deleted: intakes refer to them.
     """
+    reader = Reader({**project_dictionary(), **spec.furigana})
+
+    def name(text: Localized) -> dict[str, str]:
+        return name_record(text, reader)
+
     muni = _upsert(
         session,
         models.Municipality,
         spec.code,
-        name=spec.name.model_dump(),
+        name=name(spec.name),
         has_welfare_office=spec.has_welfare_office,
         emergency_contacts=[c.model_dump(mode="json") for c in spec.emergency_contacts],
         furigana=dict(spec.furigana),
     )
     session.flush()
     for pos, d in enumerate(spec.districts):
-        _upsert(session, models.District, d.code, municipality_id=muni.id, name=d.name.model_dump(), position=pos)
+        _upsert(session, models.District, d.code, municipality_id=muni.id, name=name(d.name), position=pos)
     for loc in spec.locations:
         _upsert(
             session, models.Location, loc.code, municipality_id=muni.id, kind=loc.kind,
-            name=loc.name.model_dump(), district=loc.district, active=True,
+            name=name(loc.name), district=loc.district, active=True,
         )
     for p in spec.providers:
         _upsert(
-            session, models.Provider, p.code, municipality_id=muni.id, name=p.name.model_dump(),
+            session, models.Provider, p.code, municipality_id=muni.id, name=name(p.name),
             service=p.service, districts=[] if p.districts == "all" else list(p.districts),
             municipality_wide=p.districts == "all", languages=list(p.languages), phone=p.phone,
             hours=p.hours.model_dump(), active=p.active, preference=p.preference,
@@ -181,13 +199,49 @@ def current(session: Session) -> models.Municipality | None:
     return session.scalar(select(models.Municipality).order_by(models.Municipality.id))
 
 
-def localized(text: dict[str, Any] | None, locale: str) -> str:
-    """Pick the rendering of a proper name for `locale`: exact, language, English, Japanese.
+def translation(text: dict[str, Any] | None, locale: str) -> str | None:
+    """The file's own rendering of a name for `locale` (exact, then its language), or None.
     やさしい日本語 (ja@easy) is Japanese: its names are the Japanese ones."""
     if not text:
+        return None
+    if language_of(locale) == "ja":
+        return text.get(locale) or text.get("ja")
+    return text.get(locale) or text.get(language_of(locale)) or None
+
+
+def localized(text: dict[str, Any] | None, locale: str) -> str:
+    """A name for a reader of `locale`: the file's rendering, else the official Japanese
+    name with its romanisation ("北部地区 (Hokubu chiku)"), which a resident can match to
+    the sign on the door and say aloud; never another language's rendering."""
+    if not text:
         return ""
-    lang = language_of(locale)
-    for key in (locale, lang, "en", "ja"):
-        if text.get(key):
-            return text[key]
-    return next(iter(text.values()))
+    found = translation(text, locale)
+    if found:
+        return found
+    official = text.get("ja") or next(iter(text.values()))
+    return f"{official} ({text[ROMAJI]})" if text.get(ROMAJI) else official
+
+
+def name_record(text: Localized, reader: Reader) -> dict[str, str]:
+    """What is stored for a name: its renderings, plus its reading and romanisation."""
+    record = text.model_dump()
+    record.setdefault(READING, reader.reading(text.ja))
+    record.setdefault(ROMAJI, reader.romaji(text.ja))
+    return record
+
+
+def missing_translations(spec: MunicipalitySpec) -> dict[str, list[str]]:
+    """Per locale, the names and hours in the file that have no rendering in it."""
+    texts: list[tuple[str, Localized]] = [("name", spec.name)]
+    for section in (spec.districts, spec.locations, spec.providers):
+        for item in section:
+            texts.append((f"{item.code}.name", item.name))
+    texts += [(f"{p.code}.hours", p.hours) for p in spec.providers]
+    texts += [(f"emergency {c.kind}.hours", c.hours) for c in spec.emergency_contacts
+              if isinstance(c.hours, Localized)]
+    missing: dict[str, list[str]] = {}
+    for locale in TRANSLATED_LOCALES:
+        gaps = [where for where, text in texts if not translation(text.model_dump(), locale)]
+        if gaps:
+            missing[locale] = gaps
+    return missing

@@ -33,6 +33,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Text
+from sqlalchemy.sql import ClauseElement, operators
 from sqlalchemy.types import TypeDecorator
 
 NONCE_BYTES = 12
@@ -138,6 +139,19 @@ class Sealed(TypeDecorator):
 
     impl = Text
     cache_ok = True
+
+    class Comparator(TypeDecorator.Comparator):
+        # Ciphertext differs on every write: a comparison in SQL would silently match
+        # nothing, so only IS [NOT] NULL is allowed. Match through a keyed hash instead.
+        def operate(self, op, *other, **kwargs):
+            # A comparison with a value (== "山田", in_([...]), like(...)) is refused; the
+            # ORM's own comparisons of column with column and IS [NOT] NULL still work.
+            if op not in (operators.is_, operators.is_not) and any(
+                    o is not None and not isinstance(o, ClauseElement) for o in other):
+                raise TypeError(f"{self.type.purpose} is sealed: it cannot be compared in SQL")
+            return super().operate(op, *other, **kwargs)
+
+    comparator_factory = Comparator
 
     def __init__(self, purpose: str, document: bool = False):
         super().__init__()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -15,7 +16,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import inspect, select
 
-from tsunagi.domain import accounts, data_keys, idempotency, municipality, sealed, session_tokens
+from tsunagi.domain import accounts, data_keys, idempotency, municipality, retention, sealed, session_tokens
 from tsunagi.domain.datafile import DataFileError
 from tsunagi.domain.models import DataKey, User
 from tsunagi.domain.triage.answers import InvalidAnswers
@@ -45,11 +46,21 @@ def _load(path: str):
 
 @municipality_cli.command("check")
 @click.argument("path", type=click.Path(dir_okay=False))
-def municipality_check(path: str) -> None:
-    """Validate a municipality file without loading it."""
+@click.option("--require-translations", is_flag=True,
+              help="Fail when a name or opening hours lacks a rendering in a shipped locale.")
+def municipality_check(path: str, require_translations: bool) -> None:
+    """Validate a municipality file without loading it, and list per locale the names and
+    hours it does not translate (residents then read the Japanese name, romanised)."""
     spec = _load(path)
     click.echo(f"{path}: ok ({len(spec.districts)} districts, {len(spec.locations)} locations, "
                f"{len(spec.providers)} providers)")
+    missing = municipality.missing_translations(spec)
+    for locale, gaps in missing.items():
+        click.echo(f"{locale}: {len(gaps)} untranslated: {', '.join(gaps)}")
+    if not missing:
+        click.echo(f"every name and opening hours in {len(municipality.TRANSLATED_LOCALES)} locales besides Japanese")
+    elif require_translations:
+        sys.exit(1)
 
 
 @municipality_cli.command("furigana")
@@ -202,6 +213,27 @@ def maintenance_purge() -> None:
     click.echo(f"purged {records} idempotency records, {tokens} session tokens")
 
 
+retention_cli = AppGroup("retention", help="Erase what is kept no longer (run daily from cron or a timer).")
+
+
+@retention_cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="Count what would be erased and deleted; change nothing.")
+def retention_purge(dry_run: bool) -> None:
+    """Erase the identifying fields, answers, messages and notes of cases that ended more than
+    TSUNAGI_RETENTION_DAYS_AFTER_END days ago (the statistics stay); delete abandoned kiosk
+    drafts, week-old idempotency records and dead session tokens."""
+    require_schema()
+    days = int(current_app.config["RETENTION_DAYS_AFTER_END"])
+    done = retention.purge(
+        db.session, erase_after=timedelta(days=days), dry_run=dry_run,
+        draft_ttl=timedelta(minutes=int(current_app.config["KIOSK_DRAFT_TTL_MINUTES"])))
+    if not dry_run:
+        db.session.commit()
+    click.echo(f"retention: cases ended more than {days} days ago" + (" (dry run: nothing changed)" if dry_run else ""))
+    for line in (done.lines()[:4] if dry_run else done.lines()):
+        click.echo(("would be: " if dry_run else "") + line)
+
+
 keys_cli = AppGroup("keys", help="The data keys that seal personal data at rest.")
 
 
@@ -237,5 +269,5 @@ def keys_rotate(batch: int) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (municipality_cli, users_cli, demo_cli, triage_cli, maintenance_cli, keys_cli):
+    for group in (municipality_cli, users_cli, demo_cli, triage_cli, maintenance_cli, keys_cli, retention_cli):
         app.cli.add_command(group)

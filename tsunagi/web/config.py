@@ -49,6 +49,9 @@ DEFAULTS = {
     "DUPLICATE_WINDOW_DAYS": 30,
     "INTERRUPT_AFTER_FAILED_CONTACTS": 3,
     "FOLLOW_UP_DAYS_AFTER_CLOSURE": 180,
+    # Retention: days after a case ended (closed, interrupted, never shared) until its
+    # identifying fields and answers are erased by `flask retention purge`; the statistics stay.
+    "RETENTION_DAYS_AFTER_END": 1825,
     # Notification email; without SMTP_HOST messages are kept in the outbox only.
     "SMTP_HOST": None,
     "SMTP_PORT": 25,

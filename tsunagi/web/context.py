@@ -16,7 +16,15 @@ from tsunagi.domain import furigana, intakes, lifecycle, municipality, overdue
 from tsunagi.domain.notifications import notify_provider, smtp_sender
 from tsunagi.domain.triage.answers import InvalidAnswers
 from tsunagi.domain.triage.rules import Policy
-from tsunagi.domain.vocabulary import EMERGENCY_ALWAYS, EMERGENCY_COSTS, EMERGENCY_TEXTS, LOCALES, PROVIDER_LOCALE, language_of
+from tsunagi.domain.vocabulary import (
+    EMERGENCY_ALWAYS,
+    EMERGENCY_COSTS,
+    EMERGENCY_TEXTS,
+    LOCALES,
+    PROVIDER_LOCALE,
+    SERVICES,
+    language_of,
+)
 from tsunagi.web.extensions import db
 from tsunagi.web.i18n import gettext_in
 
@@ -104,6 +112,27 @@ def emergency_contacts() -> list[dict[str, str]]:
         "cost": gettext(EMERGENCY_COSTS[c.get("cost", "charged")]),
         "languages": gettext("Languages: %(languages)s") % {"languages": language_names(c.get("languages", ["ja"]), locale)},
     } for c in (muni.emergency_contacts if muni else [])]
+
+
+def office_card(provider, locale: str) -> dict[str, Any]:
+    """An office as a resident needs it on a receipt or the follow-up page, in `locale`:
+    its name as the municipality renders it (else the official name, romanised), what kind
+    of office it is, the official Japanese name with its reading and romanisation (to match
+    the sign on the door and say it on the phone), its phone, hours and languages."""
+    name = provider.name
+    kind = gettext(SERVICES[provider.service])
+    return {
+        "name": municipality.localized(name, locale),
+        "translated": language_of(locale) != "ja" and municipality.translation(name, locale) is not None,
+        "kind": kind[:1].upper() + kind[1:],
+        "official_name": name["ja"],
+        "reading": name.get(municipality.READING) or "",
+        "romaji": name.get(municipality.ROMAJI) or "",
+        "japanese": language_of(locale) == "ja",
+        "phone": provider.phone,
+        "hours": municipality.localized(provider.hours, locale),
+        "languages": gettext("Languages: %(languages)s") % {"languages": language_names(provider.languages, locale)},
+    }
 
 
 def language_names(codes: list[str], locale: str) -> str:

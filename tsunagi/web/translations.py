@@ -127,7 +127,17 @@ def problems(translations: Path = TRANSLATIONS) -> list[str]:
     current = translations / READINGS.relative_to(TRANSLATIONS)
     if not current.exists() or current.read_text(encoding="utf-8") != readings(translations):
         found.append(f"{current} is stale: run script/translate furigana and review the readings")
-    return found + glossary_problems(translations)
+    return found + glossary_problems(translations) + municipality_problems()
+
+
+def municipality_problems(path: Path | None = None) -> list[str]:
+    """A name or opening hours of the shipped (demo) municipality without a rendering in
+    some shipped locale: residents would read a romanised Japanese name instead."""
+    from tsunagi.domain import municipality
+
+    path = path or municipality.DEMO_FILE
+    return [f"{path}: no {locale} rendering of {', '.join(gaps)}"
+            for locale, gaps in municipality.missing_translations(municipality.load_file(path)).items()]
 
 
 def glossary_problems(translations: Path = TRANSLATIONS) -> list[str]:
