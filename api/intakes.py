@@ -16,7 +16,7 @@ from tsunagi.domain import idempotency, intakes
 from tsunagi.domain.consent import ConsentGiven, remember_text, render_text, served_text
 from tsunagi.domain.models import Intake, Location, Provider
 from tsunagi.domain.vocabulary import LOCALES
-from tsunagi.web.context import notify_after_submit, office_card, overdue_policy, policy
+from tsunagi.web.context import notify_after_submit, office_card, overdue_policy, policy, send_notifications
 from tsunagi.web.errors import problem
 from tsunagi.web.extensions import db
 from tsunagi.web.i18n import gettext_in
@@ -59,8 +59,10 @@ def submit_intake():
         idempotency.abandon(db.session, user.id, key)
         raise
     idempotency.finish(db.session, user.id, key, 201, body)
+    # One commit: the intake, its consent, the replayable response and the notification.
+    outbox = notify_after_submit(db.session, db.session.get(Intake, body["intake_id"]))
     db.session.commit()
-    notify_after_submit(db.session, db.session.get(Intake, body["intake_id"]))
+    send_notifications(db.session, outbox)
     response = jsonify(body)
     response.status_code = 201
     return response

@@ -20,7 +20,14 @@ from tsunagi.domain.models import District, Intake, Location, Provider
 from tsunagi.domain.triage.answers import InvalidAnswers
 from tsunagi.domain.triage.answers import select as canonical_answers
 from tsunagi.domain.vocabulary import IDENTIFYING, KIOSK_KINDS, LOCALES
-from tsunagi.web.context import emergency_contacts, notify_after_submit, office_card, overdue_policy, policy
+from tsunagi.web.context import (
+    emergency_contacts,
+    notify_after_submit,
+    office_card,
+    overdue_policy,
+    policy,
+    send_notifications,
+)
 from tsunagi.web.extensions import db
 from tsunagi.web.receipt import follow_up_address, follow_up_url, inline_svg, receipt_facts
 
@@ -285,8 +292,9 @@ def consent(location: str, locale: str):
             draft.receipt = {"token": submitted.secrets.token, "code": submitted.secrets.grouped_code}
             # The answers are in the intake now; the draft keeps only what the receipt shows.
             draft.answers = {}
+            outbox = notify_after_submit(db.session, submitted.intake)
             db.session.commit()
-            notify_after_submit(db.session, submitted.intake)
+            send_notifications(db.session, outbox)
         return redirect(url_for("kiosk.receipt", location=location, locale=locale))
     return render_template("kiosk/consent.html", loc=loc, locale=locale, form=form,
                            paragraphs=paragraphs, provider=provider, first_contact=first_contact,

@@ -5,7 +5,7 @@ import secrets
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text, func, text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -151,6 +151,8 @@ class Intake(Base):
     """
 
     __tablename__ = "intake"
+    # The waiting count of a notification (and the inbox's filters) read only the index.
+    __table_args__ = (Index("ix_intake_provider_status", "provider_id", "status", "priority"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)

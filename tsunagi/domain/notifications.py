@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from email.message import EmailMessage
 from typing import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from tsunagi.domain.models import Intake, OutboxMessage, User
@@ -38,29 +38,34 @@ def smtp_sender(host: str, port: int = 25, sender: str = "tsunagi@localhost",
 
 
 def notify_provider(session: Session, provider_id: int, inbox_url: str,
-                    gettext: Callable[[str], str], send: Send | None = None) -> list[OutboxMessage]:
-    """Tell the provider's users how many intakes wait for them (and how many are urgent)."""
-    waiting = select(func.count()).select_from(Intake).where(
-        Intake.provider_id == provider_id, Intake.status.in_(WAITING))
-    new = session.scalar(waiting)
-    urgent = session.scalar(waiting.where(Intake.priority == "urgent"))
+                    gettext: Callable[[str], str]) -> list[OutboxMessage]:
+    """Write to the outbox, for the provider's users, how many intakes wait for them (and
+    how many are urgent), in the caller's transaction: the message is committed with the
+    intake that caused it, or not at all. `deliver` sends it after the commit."""
+    new, urgent = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((Intake.priority == "urgent", 1), else_=0)), 0))
+        .select_from(Intake).where(Intake.provider_id == provider_id, Intake.status.in_(WAITING))).one()
     recipients = session.scalars(select(User.email).where(
         User.provider_id == provider_id, User.active.is_(True), User.email.is_not(None)))
     subject = gettext("Tsunagi: %(new)s new intakes (%(urgent)s urgent)") % {"new": new, "urgent": urgent}
     body = gettext("%(new)s intakes are waiting for your office, %(urgent)s of them urgent.\n"
                    "Open the inbox to see them:\n%(url)s\n") % {"new": new, "urgent": urgent, "url": inbox_url}
-    messages = []
-    for address in recipients:
-        message = OutboxMessage(recipient=address, subject=subject, body=body)
-        session.add(message)
-        if send is not None:
-            try:
-                send(message)
-                message.sent_at = datetime.now(timezone.utc)
-            except (OSError, smtplib.SMTPException):
-                # The intake is routed whatever the mail server does; the message stays
-                # unsent in the outbox. No address or content in the log.
-                logger.warning("notification mail could not be sent; kept in the outbox")
-        messages.append(message)
+    messages = [OutboxMessage(recipient=address, subject=subject, body=body) for address in recipients]
+    session.add_all(messages)
     session.flush()
     return messages
+
+
+def deliver(messages: list[OutboxMessage], send: Send) -> int:
+    """Send committed outbox messages; returns how many went (the caller commits their
+    `sent_at`). A mail server that fails loses nothing: the message stays unsent in the outbox."""
+    sent = 0
+    for message in messages:
+        try:
+            send(message)
+            message.sent_at = datetime.now(timezone.utc)
+            sent += 1
+        except (OSError, smtplib.SMTPException):
+            # No address or content in the log.
+            logger.warning("notification mail could not be sent; kept in the outbox")
+    return sent

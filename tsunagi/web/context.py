@@ -13,7 +13,7 @@ from flask_babel import get_locale, gettext
 from sqlalchemy.orm import Session
 
 from tsunagi.domain import furigana, intakes, lifecycle, municipality, overdue
-from tsunagi.domain.notifications import notify_provider, smtp_sender
+from tsunagi.domain.notifications import deliver, notify_provider, smtp_sender
 from tsunagi.domain.triage.answers import InvalidAnswers
 from tsunagi.domain.triage.rules import Policy
 from tsunagi.domain.vocabulary import (
@@ -73,21 +73,28 @@ def overdue_policy() -> overdue.Policy:
     return overdue.Policy(business_days=config["OVERDUE_BUSINESS_DAYS"], urgent_hours=config["OVERDUE_URGENT_HOURS"])
 
 
-def notify_after_submit(session: Session, intake) -> None:
-    """Tell the routed provider's users how many intakes wait (counts only). A mail
-    server that fails does not lose the intake: the message stays in the outbox."""
+def notify_after_submit(session: Session, intake) -> list:
+    """Write the routed provider's notification (counts only) into the outbox, in the
+    submit's transaction; hand what it returns to `send_notifications` after the commit."""
     if intake.provider_id is None:
-        return
+        return []
     config = current_app.config
-    send = None
-    if config["SMTP_HOST"]:
-        send = smtp_sender(config["SMTP_HOST"], int(config["SMTP_PORT"]), config["SMTP_SENDER"],
-                           config["SMTP_USERNAME"], config["SMTP_PASSWORD"], bool(config["SMTP_STARTTLS"]))
     endpoint = current_app.extensions["tsunagi.inbox_endpoint"]
     base = (config["BASE_URL"] or "").rstrip("/")
     url = base + url_for(endpoint) if base else url_for(endpoint, _external=True)
-    notify_provider(session, intake.provider_id, url, gettext_in(PROVIDER_LOCALE), send)
-    session.commit()
+    return notify_provider(session, intake.provider_id, url, gettext_in(PROVIDER_LOCALE))
+
+
+def send_notifications(session: Session, messages: list) -> None:
+    """Send committed outbox messages through SMTP when it is configured (after the commit,
+    so no transaction waits on the mail server); a failure leaves them in the outbox."""
+    config = current_app.config
+    if not messages or not config["SMTP_HOST"]:
+        return
+    send = smtp_sender(config["SMTP_HOST"], int(config["SMTP_PORT"]), config["SMTP_SENDER"],
+                       config["SMTP_USERNAME"], config["SMTP_PASSWORD"], bool(config["SMTP_STARTTLS"]))
+    if deliver(messages, send):
+        session.commit()
 
 
 def present_settings():

@@ -3,7 +3,6 @@ package, no image library needed)."""
 from __future__ import annotations
 
 import qrcode
-import qrcode.image.svg
 from flask_babel import format_date, format_datetime, gettext, ngettext
 from markupsafe import Markup
 
@@ -21,14 +20,30 @@ def follow_up_url(base_url: str, token: str) -> str:
 def qr_svg(data: str) -> str:
     """Standalone SVG: error correction M, 4-module quiet zone, scales with its box.
 
-    The mask pattern is fixed: choosing it means drawing and scoring all eight, about half
-    the time of a code; any mask reads (the browser tests scan the screen and the print
-    with zbarimg)."""
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=10, border=4,
-                       image_factory=qrcode.image.svg.SvgPathImage, mask_pattern=0)
+    `qrcode` computes the modules; the SVG is one path of horizontal runs (a row's dark
+    modules side by side are one rectangle), drawn here from the module matrix: about a
+    third of the bytes and a tenth of the time of `qrcode`'s square-by-square drawing. The
+    mask pattern is fixed: choosing it means drawing and scoring all eight, about half the
+    time of a code; any mask reads (the browser tests scan the screen and the print with
+    zbarimg)."""
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, mask_pattern=0)
     qr.add_data(data)
     qr.make(fit=True)
-    return qr.make_image().to_string(encoding="unicode")
+    matrix = qr.get_matrix()
+    size = len(matrix)
+    runs = []
+    for y, row in enumerate(matrix):
+        x = 0
+        while x < size:
+            if row[x]:
+                start = x
+                while x < size and row[x]:
+                    x += 1
+                runs.append(f"M{start},{y}h{x - start}v1h-{x - start}z")
+            else:
+                x += 1
+    return (f'<svg width="{size}mm" height="{size}mm" version="1.1" viewBox="0 0 {size} {size}" '
+            f'xmlns="http://www.w3.org/2000/svg"><path d="{"".join(runs)}"/></svg>')
 
 
 def inline_svg(data: str, label: str) -> Markup:
