@@ -6,6 +6,24 @@ bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 timeout = 30
+# gunicorn's threaded worker, answering its own refusals (limits below, malformed
+# requests) in problem+json like the app does.
+worker_class = "tsunagi.web.gunicorn_worker.ProblemThreadWorker"
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
+# The app is built once in the master and forked: a worker that is killed is back in
+# milliseconds instead of re-importing everything (seconds on a loaded 2-core machine).
+# The factory closes its start-up connections, so no worker inherits one.
+preload_app = True
+
+# Several workers each keep their own in-memory rate limits: an attacker would get
+# `workers` times the allowance. Outside the demo, several workers need a shared store.
+_limits = os.environ.get("TSUNAGI_RATELIMIT_STORAGE_URI", "memory://")
+if workers > 1 and _limits.startswith("memory") and os.environ.get("TSUNAGI_DEMO") != "1":
+    raise SystemExit(
+        f"gunicorn.conf.py: {workers} workers with in-memory rate limits would multiply every limit; "
+        "set TSUNAGI_RATELIMIT_STORAGE_URI=redis://HOST:6379 (a shared Redis), or WEB_CONCURRENCY=1")
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 # No referrer or user agent in the access log: request line, status and size are enough.

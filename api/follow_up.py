@@ -14,11 +14,11 @@ from tsunagi.domain.models import AuditEvent, Intake, Provider, ResidentMessage
 from tsunagi.domain.vocabulary import FURIGANA_LOCALES, LOCALES, NOT_ROUTED_TEXT, STATUS_TEXTS, WITHDRAWN_TEXT
 from tsunagi.web.context import furigana_reader, office_card
 from tsunagi.web.errors import problem
-from tsunagi.web.extensions import db, limiter
+from tsunagi.web.extensions import db, failed_attempt, limiter
 
 
 def _failed(response) -> bool:
-    return response.status_code >= 400
+    return failed_attempt(response.status_code, 200)
 
 
 # Failed lookups are limited per client and in total; a hit costs nothing.

@@ -12,17 +12,16 @@ from api import bp
 from api.common import bearer_token, bearer_user, json_body
 from tsunagi.domain import accounts, session_tokens
 from tsunagi.web.errors import problem
-from tsunagi.web.extensions import db, limiter
+from tsunagi.web.extensions import account_key, db, failed_attempt, limiter
 
 
 def _account_key() -> str:
     body = json_body()
-    name = body.get("username") if isinstance(body, dict) else None
-    return "token:" + (name.strip().lower()[:64] if isinstance(name, str) else "")
+    return account_key("token", body.get("username") if isinstance(body, dict) else None)
 
 
 def _failed(response) -> bool:
-    return response.status_code != 201
+    return failed_attempt(response.status_code, 201)
 
 
 @bp.post("/v1/tokens")

@@ -21,7 +21,7 @@ from tsunagi.domain.models import AuditEvent, District, Intake, OutboxMessage, P
 from tsunagi.domain.vocabulary import OUTCOMES, SERVICES, STATUSES, TRANSITIONS, WAITING, typed
 from tsunagi.web import errors
 from tsunagi.web.context import lifecycle_settings, overdue_policy, present_settings
-from tsunagi.web.extensions import db, limiter, login_manager
+from tsunagi.web.extensions import account_key, db, failed_attempt, limiter, login_manager
 from tsunagi.web.present import detail as intake_detail
 from tsunagi.web.present import summary
 
@@ -57,13 +57,17 @@ def session_limits():
 
 
 def _account_key() -> str:
-    return "login:" + (request.form.get("username") or "").strip().lower()
+    return account_key("login", request.form.get("username"))
+
+
+def _failed(response) -> bool:
+    return failed_attempt(response.status_code, 302)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], key_func=_account_key,
-               deduct_when=lambda r: r.status_code != 302)
-@limiter.limit("30 per minute", methods=["POST"], deduct_when=lambda r: r.status_code != 302)
+               deduct_when=_failed)
+@limiter.limit("30 per minute", methods=["POST"], deduct_when=_failed)
 def login():
     form = LoginForm()
     error = None

@@ -50,6 +50,40 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A shared rate-limit store: TSUNAGI_TEST_REDIS_URL, else a throwaway Debian
+    redis-server on a unix socket for this run (script/test installs it)."""
+    import shutil
+    import time
+
+    import redis
+
+    if os.environ.get("TSUNAGI_TEST_REDIS_URL"):
+        yield os.environ["TSUNAGI_TEST_REDIS_URL"]
+        return
+    exe = shutil.which("redis-server")
+    if exe is None:
+        pytest.fail("redis-server is not installed; script/test installs Debian's redis-server")
+    sock = tmp_path_factory.mktemp("redis") / "redis.sock"
+    server = subprocess.Popen([exe, "--port", "0", "--unixsocket", str(sock), "--save", "", "--appendonly", "no"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    client = redis.Redis(unix_socket_path=str(sock))
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            if client.ping():
+                break
+        except (redis.ConnectionError, FileNotFoundError):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("redis-server did not start") from None
+            time.sleep(0.05)
+    client.close()
+    yield f"redis+unix://{sock}"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
 def engine(database_url):
     engine = make_engine(database_url)
     if engine.dialect.name == "sqlite":

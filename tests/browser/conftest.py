@@ -25,6 +25,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_healthy(url: str, server: subprocess.Popen, log: Path, context=None, seconds: float = 60) -> None:
+    """Wait until the server at `url` answers /healthz; fail with its log if it exits."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1, context=context) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not start:\n{log.read_text()}") from None
+            time.sleep(0.2)
+
+
 class LiveServer:
     def __init__(self, url: str, instance: Path, log: Path):
         self.url, self.instance, self.log = url, instance, log
@@ -99,16 +113,7 @@ def live_server(database_url, engine, tmp_path_factory, live_server_env, live_se
         server = subprocess.Popen([bin_dir / "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
                                   cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"{scheme}://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1, context=context) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start:\n{log.read_text()}") from None
-            time.sleep(0.2)
+    wait_healthy(url, server, log, context)
     yield LiveServer(url, instance, log)
     server.terminate()
     server.wait(timeout=10)

@@ -96,6 +96,32 @@ def test_login_rate_limit_is_per_account(app, provider_users):
     assert login(app.test_client(), "houkatsu-kita").status_code == 302
 
 
+def test_the_owner_signs_in_from_their_own_address_during_an_attack(app, provider_users):
+    attacker = app.test_client()
+    attacker.environ_base["REMOTE_ADDR"] = "203.0.113.66"
+    codes = [login(attacker, "houkatsu-minami", f"guess {i}").status_code for i in range(50)]
+    assert codes[:6] == [401] * 6 and set(codes[6:]) == {429}
+    assert login(attacker, "houkatsu-minami", PASSWORD).status_code == 429  # the attacker stays slowed
+    owner = app.test_client()
+    owner.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    assert login(owner, "houkatsu-minami", PASSWORD).status_code == 302
+
+
+def test_a_busy_database_is_not_a_failed_sign_in(app, provider_users, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from tsunagi.domain import accounts
+
+    def busy(*_args, **_kwargs):
+        raise OperationalError("SELECT", {}, Exception("database is locked"))
+
+    client = app.test_client()
+    monkeypatch.setattr(accounts, "authenticate", busy)
+    assert {login(client, "houkatsu-minami", PASSWORD).status_code for _ in range(10)} == {503}
+    monkeypatch.undo()
+    assert login(client, "houkatsu-minami", PASSWORD).status_code == 302
+
+
 def test_actions_from_the_inbox_page(app, session, provider_users, make_intake):
     intake = make_intake().intake
     client = app.test_client()
