@@ -189,3 +189,33 @@ def test_choson_where_the_municipality_has_no_welfare_office(client, session, de
                                                                "concerns": ["money"], "danger_now": "no"}}).json
     assert decision["service"] == "choson" and decision["provider"]["id"] == "choson"
     assert "no_welfare_office" in [r["code"] for r in decision["reasons"]]
+
+
+def test_readyz_says_a_write_would_succeed(client, demo):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ready", "checks": {"database_write": "ok", "rate_limits": "ok"}}
+
+
+@pytest.mark.commits
+def test_readyz_is_503_while_another_writer_holds_the_database(make_app, engine, demo):
+    from sqlalchemy import text
+
+    app = make_app({"TESTING": True, "SQLITE_BUSY_TIMEOUT_MS": 200})
+    with engine.connect() as holder:
+        holder.execute(text("UPDATE data_key SET kid = kid"))  # holds the write lock (row locks on PostgreSQL)
+        response = app.test_client().get("/readyz")
+        holder.rollback()
+    assert response.status_code == 503 and response.json["checks"]["database_write"] == "failed"
+    assert app.test_client().get("/readyz").status_code == 200
+
+
+def test_readyz_names_an_unreachable_rate_limit_store(make_app, demo, redis_url, tmp_path):
+    from tsunagi.web.extensions import limiter
+
+    shared = make_app({"TESTING": True, "RATELIMIT_STORAGE_URI": redis_url})
+    assert shared.test_client().get("/readyz").json["checks"]["rate_limits"] == "ok"
+    gone = make_app({"TESTING": True, "RATELIMIT_STORAGE_URI": f"redis+unix://{tmp_path / 'none.sock'}"})
+    response = gone.test_client().get("/readyz")
+    assert response.status_code == 503 and response.json["checks"]["rate_limits"] == "unreachable"
+    limiter.init_app(make_app({"TESTING": True}))  # later tests count in memory again
