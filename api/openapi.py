@@ -304,6 +304,10 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
             "service": {"enum": list(SERVICES)}, "provider": nullable_string, "area": nullable_string,
             "unread": {"type": "boolean"}, "overdue": {"type": "boolean"},
             "duplicate_of": {"type": "array", "items": {"type": "string"}},
+            "age_band": nullable_string, "concerns": {"type": "array", "items": {"type": "string"}},
+            "locale": {"type": "string"}, "location": {"type": "string"},
+            "deadline": {**nullable_string, "description": "When a waiting intake is overdue (ISO 8601); "
+                                                           "null once accepted or ended"},
         },
     }
     detail = {

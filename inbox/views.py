@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -15,15 +16,15 @@ from sqlalchemy import select
 
 from forms.builder import LoginForm
 from inbox import bp
-from tsunagi.domain import access, accounts, intakes, lifecycle, overdue, reports, worklist
+from tsunagi.domain import access, accounts, intakes, lifecycle, municipality, overdue, reports, worklist
 from tsunagi.domain.consent import ConsentRequired, withdraw
-from tsunagi.domain.models import AuditEvent, District, Intake, OutboxMessage, Provider, User
-from tsunagi.domain.vocabulary import OUTCOMES, SERVICES, STATUSES, TRANSITIONS, WAITING, typed
+from tsunagi.domain.models import AuditEvent, District, Intake, Location, OutboxMessage, Provider, User
+from tsunagi.domain.vocabulary import LOCALES, OUTCOMES, SERVICES, STATUSES, TRANSITIONS, WAITING, typed
 from tsunagi.web import errors
 from tsunagi.web.context import lifecycle_settings, overdue_policy, present_settings
 from tsunagi.web.extensions import account_key, db, failed_attempt, limiter, login_manager
 from tsunagi.web.present import detail as intake_detail
-from tsunagi.web.present import summary
+from tsunagi.web.present import row_labels, summary
 
 login_manager.login_view = "inbox.login"
 login_manager.login_message = _l("Please sign in.")
@@ -54,6 +55,11 @@ def session_limits():
         return redirect(url_for("inbox.login"))
     session["seen_at"] = now
     return None
+
+
+def _location_names() -> dict[str, str]:
+    return {loc.code: municipality.localized(loc.name, str(get_locale() or "ja"))
+            for loc in db.session.scalars(select(Location))}
 
 
 def _account_key() -> str:
@@ -139,6 +145,7 @@ def index():
         args = {k: v for k, v in request.args.items() if k != "after" and v}
         following = url_for("inbox.index", **args, after=found.next)
     return render_template("inbox/index.html", items=items, services=SERVICES, statuses=STATUSES,
+                           labels=row_labels(), locales=LOCALES, locations=_location_names(),
                            districts=districts, filters=request.args, form=FlaskForm(), following=following)
 
 
@@ -162,6 +169,7 @@ def search():
     items = [summary(db.session, settings, i, read, now, duplicates) for i in found]
     districts = list(db.session.scalars(select(District).order_by(District.position)))
     return render_template("inbox/index.html", items=items, services=SERVICES, statuses=STATUSES,
+                           labels=row_labels(), locales=LOCALES, locations=_location_names(),
                            districts=districts, filters={}, form=FlaskForm(), following=None, searched=True)
 
 

@@ -187,3 +187,20 @@ def test_staff_find_a_case_by_receipt_code_phone_or_email(app, session, provider
     audited = session.scalars(select(AuditEvent).where(AuditEvent.action == "intake_search")).all()
     assert len(audited) == 4 and {a.intake_id for a in audited} == {made.intake.id}
     assert staff.get("/provider/search").status_code == 405  # never a GET with the number in the URL
+
+
+def test_a_row_says_enough_to_choose_and_nothing_identifying(app, session, provider_users, make_intake):
+    intake = make_intake(answers={"subject": "self", "age_band": "65_plus", "concerns": ["health", "money"],
+                                  "danger_now": "no", "area": "minami"}, locale="vi").intake
+    client = app.test_client()
+    login(client, "houkatsu-minami")
+    row = re.search(r"<tr class=\"unread\">(.*?)</tr>", client.get("/provider/").text, re.S).group(1)
+    assert "65歳以上" in row and "南部地区" in row and "Tiếng Việt" in row and "みなみ地域交流サロン" in row
+    assert row.count(", ") >= 1  # two concerns, in Japanese
+    deadline = re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d", row)
+    assert len(deadline) == 2  # received and deadline, in Japan time
+    assert "山田" not in row and "090" not in row
+    api = client.get("/api/v1/inbox", headers={"Authorization": f"Bearer {provider_users['houkatsu-minami']}"})
+    first = api.json["intakes"][0]
+    assert first["id"] == intake.id and first["age_band"] == "65_plus" and first["concerns"] == ["health", "money"]
+    assert first["locale"] == "vi" and first["location"] == "hub-minami" and first["deadline"]

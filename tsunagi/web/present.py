@@ -13,13 +13,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from forms.spec import load_form_version
+from forms.spec import load_form, load_form_version
 from tsunagi.domain import intakes, municipality, overdue
 from tsunagi.domain.consent import may_share
 from tsunagi.domain.models import District, Intake, Provider, ResidentMessage
 from tsunagi.domain.triage.reasons import render_reason
 from tsunagi.domain.triage.rules import Policy
-from tsunagi.domain.vocabulary import LOCALES, SERVICES
+from tsunagi.domain.vocabulary import LOCALES, SERVICES, WAITING
 from tsunagi.web.i18n import gettext_in
 
 
@@ -34,8 +34,11 @@ class Settings:
 
 def summary(session: Session, settings: Settings, intake: Intake, read_ids: set[str],
             now: datetime, duplicates: dict[str, list[str]]) -> dict[str, Any]:
-    """A row of the inbox: nothing identifying, nothing from the answers. `duplicates` is
-    `intakes.duplicates_among` for the page (only intakes the reader may read)."""
+    """A row of the inbox: enough to choose which case to open first (who the consultation
+    is about by age band, the concerns, area, language, place, and the deadline of a
+    waiting intake), nothing identifying. `duplicates` is `intakes.duplicates_among` for the
+    page (only intakes the reader may read)."""
+    answers = intake.answers or {}
     return {
         "id": intake.id,
         "received_at": intake.created_at.isoformat(),
@@ -47,7 +50,18 @@ def summary(session: Session, settings: Settings, intake: Intake, read_ids: set[
         "unread": intake.id not in read_ids,
         "overdue": overdue.is_overdue(intake, settings.overdue, now),
         "duplicate_of": duplicates.get(intake.id, []),
+        "age_band": answers.get("age_band"),
+        "concerns": list(answers.get("concerns") or []),
+        "locale": intake.locale,
+        "location": intake.location.code,
+        "deadline": overdue.deadline(intake, settings.overdue).isoformat() if intake.status in WAITING else None,
     }
+
+
+def row_labels(form_id: str = "intake-default") -> dict[str, dict[str, str]]:
+    """The msgids of the choices an inbox row shows (age band, concerns), from the form spec."""
+    spec = load_form(form_id)
+    return {q.id: {c.value: c.label for c in q.choices} for q in spec.questions() if q.id in ("age_band", "concerns")}
 
 
 def answers_ja(intake: Intake) -> list[tuple[str, str]]:
