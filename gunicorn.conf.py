@@ -5,6 +5,7 @@ import os
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+# A request never runs longer: tsunagi.domain.idempotency.STALE_AFTER (45 s) relies on it.
 timeout = 30
 # gunicorn's threaded worker, answering its own refusals (limits below, malformed
 # requests) in problem+json like the app does.

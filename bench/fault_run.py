@@ -91,9 +91,10 @@ def main(argv: list[str] | None = None) -> int:
                     if response.status >= 500:
                         with lock:
                             retried_5xx[0] += 1
+                    wait = float(response.getheader("Retry-After") or 0.2)
                 except (OSError, http.client.HTTPException):
-                    last = None
-                time.sleep(0.2)
+                    last, wait = None, 0.2
+                time.sleep(min(max(wait, 0.2), 5))
             else:
                 with lock:
                     lost[0] += 1

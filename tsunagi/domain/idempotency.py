@@ -30,7 +30,9 @@ from sqlalchemy.orm import Session
 
 from tsunagi.domain.models import IdempotencyRecord
 
-STALE_AFTER = timedelta(minutes=2)
+# gunicorn kills a request after its `timeout` (30 s, gunicorn.conf.py): an in-flight key
+# older than that, with a margin, belongs to a request that can no longer finish.
+STALE_AFTER = timedelta(seconds=45)
 KEEP_FOR = timedelta(days=7)
 
 

@@ -1,0 +1,16 @@
+"""The fault run, small: no intake lost or duplicated, no 5xx left, while gunicorn workers
+are SIGKILLed and the master is killed and restarted (bench/fault_run.py; the note reports
+the large runs)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def test_submits_survive_killed_workers_and_a_killed_master():
+    done = subprocess.run([sys.executable, "bench/fault_run.py", "--intakes", "100", "--clients", "4"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "acknowledged 100, lost 0, duplicated 0" in done.stdout and "5xx left 0" in done.stdout
