@@ -24,6 +24,7 @@ from tsunagi.domain.vocabulary import (
     OUTCOMES,
     PHONE_PATTERN,
     PRIORITIES,
+    RETURN_REASONS,
     SERVICES,
     STATUSES,
     TRANSITIONS,
@@ -332,13 +333,17 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
     transition = {
         "type": "object",
         "description": "`reason` for return, transfer, interrupt and reopen; `outcome` to close; "
-                       "`to_provider` (a provider code) to transfer",
+                       "`to_provider` (a provider code) to transfer. A return says why in `return_reason` "
+                       "(default `other`) and may name the office (`to_provider`) or the service "
+                       "(`to_service`) that fits; `wrong_area` needs `to_provider`, `wrong_service` one of them",
         "required": ["action"],
         "properties": {
             "action": {"enum": list(TRANSITIONS)},
             "reason": nullable_string,
             "to_provider": nullable_string,
             "outcome": nullable_string,
+            "return_reason": {"enum": [*RETURN_REASONS, None]},
+            "to_service": nullable_string,
         },
         "allOf": [
             {"if": {"required": ["action"], "properties": {"action": {"enum": sorted(NEEDS_REASON)}}},

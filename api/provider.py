@@ -64,12 +64,13 @@ def provider_transition(intake_id: str):
     body = json_body()
     if not isinstance(body, dict) or not isinstance(body.get("action"), str):
         return problem(422, "expected a JSON object with 'action'")
-    for key in ("reason", "to_provider", "outcome"):
+    for key in ("reason", "to_provider", "outcome", "return_reason", "to_service"):
         if body.get(key) is not None and not isinstance(body[key], str):
             return problem(422, f"'{key}' must be a string")
     event = lifecycle.transition(
         db.session, intake, body["action"], user, reason=body.get("reason"),
         to_provider=body.get("to_provider"), outcome=body.get("outcome"),
+        return_reason=body.get("return_reason"), to_service=body.get("to_service"),
         settings=lifecycle_settings())
     access.audit(db.session, user, "intake_" + body["action"], intake.id, request.remote_addr)
     db.session.commit()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -19,7 +19,22 @@ from inbox import bp
 from tsunagi.domain import access, accounts, intakes, lifecycle, municipality, overdue, reports, worklist
 from tsunagi.domain.consent import ConsentRequired, withdraw
 from tsunagi.domain.models import AuditEvent, District, Intake, Location, OutboxMessage, Provider, User
-from tsunagi.domain.vocabulary import LOCALES, OUTCOMES, SERVICES, STATUSES, TRANSITIONS, WAITING, typed
+from tsunagi.domain.vocabulary import (
+    ACTION_ORDER,
+    CONFIRMED_ACTIONS,
+    LOCALES,
+    NEEDS_REASON,
+    OUTCOME_LABELS,
+    OUTCOMES,
+    REFUSALS,
+    RETURN_REASONS,
+    SERVICES,
+    STATUS_LABELS,
+    STATUSES,
+    TRANSITIONS,
+    WAITING,
+    typed,
+)
 from tsunagi.web import errors
 from tsunagi.web.context import lifecycle_settings, overdue_policy, present_settings
 from tsunagi.web.extensions import account_key, db, failed_attempt, limiter, login_manager
@@ -184,12 +199,22 @@ def no_such_intake(exc):
 @bp.errorhandler(lifecycle.TransitionRefused)
 @bp.errorhandler(ConsentRequired)
 def refused(exc):
-    """A lifecycle action the rules refuse: said on the intake's page, nothing changed."""
+    """A lifecycle action the rules refuse: said on the intake's page in the staff's
+    language, nothing changed."""
     db.session.rollback()
-    if getattr(exc, "code", None) == "forbidden":
+    code = getattr(exc, "code", "consent_required")
+    if code == "forbidden":
         return errors.page(403)
-    flash(_l("Not done: %(why)s", why=str(exc)), "error")
+    flash(refusal_text(code, getattr(exc, "params", {})), "error")
     return redirect(url_for("inbox.detail", intake_id=request.view_args["intake_id"]))
+
+
+def refusal_text(code: str, params: dict) -> str:
+    params = dict(params)
+    if "status" in params:
+        params["status"] = gettext(STATUS_LABELS[params["status"]])
+    return gettext(REFUSALS.get(code, REFUSALS["invalid_transition"] if "status" in params else REFUSALS["forbidden"]),
+                   **params)
 
 
 def _posted_intake(intake_id: str) -> Intake:
@@ -215,14 +240,18 @@ def detail(intake_id: str):
     intake = access.open_intake(db.session, current_user, intake_id, request.remote_addr)
     db.session.commit()
     data = intake_detail(db.session, present_settings(), intake)
-    actions = [a for a, (sources, _to) in TRANSITIONS.items()
-               if intake.status in sources and lifecycle.may_act(current_user, intake, a)]
+    actions = [a for a in ACTION_ORDER
+               if intake.status in TRANSITIONS[a][0] and lifecycle.may_act(current_user, intake, a)]
     providers = list(db.session.scalars(select(Provider).where(Provider.active.is_(True),
-                                                               Provider.id != intake.provider_id)))
+                                                               Provider.id != intake.provider_id)
+                                        .order_by(Provider.service, Provider.id)))
     trail = db.session.scalars(select(AuditEvent).where(AuditEvent.intake_id == intake.id)
                                .order_by(AuditEvent.id.desc()).limit(50))
     return render_template("inbox/detail.html", intake=intake, data=data, actions=actions,
-                           outcomes=OUTCOMES, providers=providers, form=FlaskForm(),
+                           outcomes=OUTCOMES, providers=providers, form=FlaskForm(), services=SERVICES,
+                           confirmed=CONFIRMED_ACTIONS, return_reasons=RETURN_REASONS, needs_reason=NEEDS_REASON,
+                           offices=[(p.code, f"{municipality.localized(p.name, 'ja')}（{gettext(SERVICES[p.service])}）")
+                                    for p in providers],
                            trail=list(trail), new_code=session.pop("new_code", None),
                            can_do=[a for a in TRANSITIONS if lifecycle.may_act(current_user, intake, a)])
 
@@ -230,18 +259,40 @@ def detail(intake_id: str):
 @bp.post("/intakes/<intake_id>/transitions")
 @login_required
 def act(intake_id: str):
+    """One action button of the intake page. The irreversible ones carry a ticked `confirm`;
+    the banner on the next page says what happened and, when the intake left, where to."""
     intake = _posted_intake(intake_id)
+    action = request.form.get("action", "")
+    if action in CONFIRMED_ACTIONS and request.form.get("confirm") != "yes":
+        raise lifecycle.TransitionRefused("confirm_required", "the action was not confirmed")
     reason = request.form.get("reason")
     lifecycle.transition(
-        db.session, intake, request.form.get("action", ""), current_user,
+        db.session, intake, action, current_user,
         reason=typed(reason) if reason else reason, to_provider=typed(request.form.get("to_provider") or "") or None,
-        outcome=request.form.get("outcome") or None, settings=lifecycle_settings(),
+        outcome=request.form.get("outcome") or None, return_reason=request.form.get("return_reason") or None,
+        to_service=request.form.get("to_service") or None, settings=lifecycle_settings(),
     )
-    audit("intake_" + request.form.get("action", ""), intake.id)
+    audit("intake_" + action, intake.id)
     db.session.commit()
+    flash(done_text(action, intake), "success")
     if access.can_read(current_user, intake):
         return redirect(url_for("inbox.detail", intake_id=intake_id))
     return redirect(url_for("inbox.index"))  # returned or transferred away
+
+
+def done_text(action: str, intake: Intake) -> str:
+    """What the banner says after `action`: the new status, the outcome, or the office the
+    intake went to (it has then left this inbox)."""
+    if action in ("return", "transfer"):
+        office = municipality.localized(intake.provider.name, str(get_locale() or "ja"))
+        if access.can_read(current_user, intake):
+            return gettext("Passed to %(office)s.", office=office)
+        return gettext("Passed to %(office)s. It has left your inbox.", office=office)
+    if action == "close":
+        return gettext("Closed: %(outcome)s.", outcome=gettext(OUTCOME_LABELS[intake.outcome]))
+    if action == "contact_failed":
+        return gettext("Failed contact attempt recorded (%(n)s so far).", n=intake.failed_contacts)
+    return gettext("Done: the intake is now %(status)s.", status=gettext(STATUS_LABELS[intake.status]))
 
 
 @bp.post("/intakes/<intake_id>/follow-up/revoke")

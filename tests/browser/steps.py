@@ -1,5 +1,38 @@
-"""Answering the default intake form in English, shared by the kiosk and PWA tests."""
+"""Answering the default intake form in English, shared by the kiosk and PWA tests; an
+intake through the API and an office's sign-in, shared by the inbox tests."""
 from __future__ import annotations
+
+import json
+import urllib.request
+import uuid
+
+PREGNANT_IN_MINAMI = {"subject": "self", "age_band": "18_39", "pregnant": "yes", "concerns": ["pregnancy"],
+                      "danger_now": "no", "area": "minami"}
+
+
+def submit_by_api(live_server, answers: dict | None = None, name: str = "Joana Silva",
+                  multi_agency: bool = True) -> dict:
+    """An intake made by the demo outreach worker through the API, in English (by default
+    a pregnant resident of the south district, for the children and family center)."""
+    token = live_server.credentials()["outreach"]["api_token"]
+
+    def call(method, path, body=None, headers=None):
+        request = urllib.request.Request(f"{live_server.url}{path}", method=method,
+                                         data=json.dumps(body).encode() if body is not None else None,
+                                         headers={"Content-Type": "application/json",
+                                                  "Authorization": f"Bearer {token}", **(headers or {})})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+
+    version = call("GET", "/api/v1/forms/intake-default?locale=en")["consent"]["version"]
+    return call("POST", "/api/v1/intakes", {
+        "form_id": "intake-default", "locale": "en", "channel": "outreach", "location": "outreach",
+        "answers": answers or PREGNANT_IN_MINAMI,
+        "contact": {"name": name, "phone": "070-3333-4444"},
+        "consent": {"version": version, "mode": "verbal",
+                    "scopes": {"share_with_provider": True, "multi_agency_meeting": multi_agency,
+                               "contact_methods": ["phone"]}},
+    }, {"Idempotency-Key": str(uuid.uuid4())})
 
 
 def choose(page, label: str, within: str = "main") -> None:
@@ -39,7 +72,8 @@ def office_sign_in(page, live_server, username: str) -> None:
     page.locator("#username").fill(username)
     page.locator("#password").fill(live_server.credentials()[username]["password"])
     page.locator("button[type=submit]").click()
-    page.wait_for_url(f"{live_server.url}/provider/")
+    # staff land on the inbox, an administrator on the users
+    page.wait_for_url(lambda url: url in (f"{live_server.url}/provider/", f"{live_server.url}/provider/users"))
 
 
 def intake_named(session, name: str):

@@ -2,40 +2,11 @@
 follow-up page, in the resident's language, on the next load."""
 from __future__ import annotations
 
-import json
-import urllib.request
-import uuid
-
 import pytest
 
-from tests.browser.steps import office_sign_in
+from tests.browser.steps import office_sign_in, submit_by_api
 
 pytestmark = pytest.mark.browser
-
-
-def submit_by_api(live_server) -> dict:
-    """An intake made by the demo outreach worker through the API, in English."""
-    creds = live_server.credentials()
-    token = creds["outreach"]["api_token"]
-
-    def call(method, path, body=None, headers=None):
-        request = urllib.request.Request(f"{live_server.url}{path}", method=method,
-                                         data=json.dumps(body).encode() if body is not None else None,
-                                         headers={"Content-Type": "application/json",
-                                                  "Authorization": f"Bearer {token}", **(headers or {})})
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.loads(response.read())
-
-    version = call("GET", "/api/v1/forms/intake-default?locale=en")["consent"]["version"]
-    return call("POST", "/api/v1/intakes", {
-        "form_id": "intake-default", "locale": "en", "channel": "outreach", "location": "outreach",
-        "answers": {"subject": "self", "age_band": "18_39", "pregnant": "yes", "concerns": ["pregnancy"],
-                    "danger_now": "no", "area": "minami"},
-        "contact": {"name": "Joana Silva", "phone": "070-3333-4444"},
-        "consent": {"version": version, "mode": "verbal",
-                    "scopes": {"share_with_provider": True, "multi_agency_meeting": True,
-                               "contact_methods": ["phone"]}},
-    }, {"Idempotency-Key": str(uuid.uuid4())})
 
 
 def test_inbox_actions_show_on_the_follow_up_page(live_server, browser):
@@ -56,14 +27,13 @@ def test_inbox_actions_show_on_the_follow_up_page(live_server, browser):
     inbox.get_by_role("link", name="開く").first.click()
     assert inbox.get_by_text("Joana Silva").is_visible()
 
-    for action, expected in (("accept", "has taken on your consultation"), ("contacted", "has contacted you")):
-        inbox.locator("select[name=action]").select_option(action)
-        inbox.get_by_role("button", name="実行").click()
-        inbox.wait_for_load_state()
+    for button, expected in (("受け付ける", "has taken on your consultation"), ("連絡済みにする", "has contacted you")):
+        inbox.get_by_role("button", name=button, exact=True).click()
+        inbox.get_by_role("status").filter(has_text="完了しました").wait_for()
         phone.reload()
         status = phone.locator("#status")
         status.wait_for(state="visible")
-        assert expected in status.inner_text(), action
+        assert expected in status.inner_text(), button
         assert "Tsunagi Children and Family Center" in status.inner_text()
     assert "連絡済み" in inbox.locator("table.facts").inner_text()
 

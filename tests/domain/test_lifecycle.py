@@ -10,12 +10,12 @@ from sqlalchemy import select
 from tests.conftest import PASSWORD
 from tsunagi.domain import accounts, follow_up, lifecycle
 from tsunagi.domain.consent import ConsentRequired
-from tsunagi.domain.models import FollowUp, Provider, User
+from tsunagi.domain.models import FollowUp, IntakeEvent, Provider, User
 
 # How to bring an intake from "received" to each status (by its own provider's staff).
 PATHS = {
     "received": [],
-    "returned": [("return", {"reason": "outside our area"})],
+    "returned": [("return", {"reason": "outside our area", "return_reason": "wrong_area", "to_provider": "houkatsu-kita"})],
     "transferred": [("transfer", {"reason": "disability focus", "to_provider": "shogai"})],
     "accepted": [("accept", {})],
     "contacted": [("accept", {}), ("contacted", {})],
@@ -66,25 +66,79 @@ def test_transition_table(session, make_intake, status, action):
         assert intake.status == status
 
 
-def test_return_reroutes_to_the_next_suitable_provider_with_reasons(session, make_intake):
+def test_return_never_sends_the_resident_to_another_areas_office(session, make_intake):
+    """A minami resident returned by the minami centre does not go to the kita centre
+    because it "speaks the language": no other centre covers minami, so the team takes it."""
     intake = make_intake(multi_agency=True).intake  # a 65+ resident of minami → houkatsu-minami
     first = intake.provider_id
-    lifecycle.transition(session, intake, "return", staff_of(session, intake), reason="住所が北部")
-    assert intake.status == "returned" and intake.provider_id != first
-    assert session.get(Provider, intake.provider_id).code == "houkatsu-kita"  # same service, by language
-    entry = intake.decision["reroutes"][-1]
-    assert entry["action"] == "return" and entry["reasons"]
-    # returned again: nobody else in houkatsu → the multi-agency team (つなぎもどし)
     lifecycle.transition(session, intake, "return", staff_of(session, intake), reason="対象外")
+    assert intake.status == "returned" and intake.provider_id != first
     assert session.get(Provider, intake.provider_id).code == "takikan"
-    assert intake.decision["reroutes"][-1]["reasons"][0]["code"] == "provider_missing"
+    entry = intake.decision["reroutes"][-1]
+    assert entry["action"] == "return" and entry["why"] == "other"
+    assert entry["reasons"][0]["code"] == "provider_missing"
+    # returned again by the team: nobody else can take it, and it says so
+    with pytest.raises(lifecycle.TransitionRefused) as info:
+        lifecycle.transition(session, intake, "return", staff_of(session, intake), reason="対象外")
+    assert info.value.code == "no_provider"
+
+
+def test_return_for_another_area_goes_to_the_office_named(session, make_intake):
+    intake = make_intake(multi_agency=True).intake
+    staff = staff_of(session, intake)
+    with pytest.raises(lifecycle.TransitionRefused) as info:
+        lifecycle.transition(session, intake, "return", staff, reason="北部に転居", return_reason="wrong_area")
+    assert info.value.code == "provider_required" and intake.status == "received"
+    lifecycle.transition(session, intake, "return", staff, reason="北部に転居", return_reason="wrong_area",
+                         to_provider="houkatsu-kita")
+    assert session.get(Provider, intake.provider_id).code == "houkatsu-kita"
+    entry = intake.decision["reroutes"][-1]
+    assert entry["why"] == "wrong_area" and entry["reasons"] == [{"code": "provider_named", "params": {}}]
+    # the office that returned it cannot be named again
+    with pytest.raises(lifecycle.TransitionRefused) as info:
+        lifecycle.transition(session, intake, "return", staff_of(session, intake), reason="x",
+                             return_reason="wrong_area", to_provider="houkatsu-minami")
+    assert info.value.code == "same_provider"
+
+
+def test_return_for_another_service_re_triages_into_it(session, make_intake):
+    """"This is about disability": the intake goes to the disability office, not the next
+    elderly-care centre."""
+    intake = make_intake(multi_agency=True).intake
+    with pytest.raises(lifecycle.TransitionRefused) as info:
+        lifecycle.transition(session, intake, "return", staff_of(session, intake), reason="障害の相談",
+                             return_reason="wrong_service")
+    assert info.value.code == "unknown_service"
+    lifecycle.transition(session, intake, "return", staff_of(session, intake), reason="障害の相談",
+                         return_reason="wrong_service", to_service="shogai")
+    target = session.get(Provider, intake.provider_id)
+    assert target.service == "shogai" == intake.service
+    assert intake.decision["reroutes"][-1]["why"] == "wrong_service"
+    last = session.scalars(select(IntakeEvent).where(IntakeEvent.intake_id == intake.id)
+                           .order_by(IntakeEvent.id.desc())).first()
+    assert last.reason == "return: why=wrong_service: 障害の相談"
+
+
+def test_return_asking_for_the_team_goes_there_only_with_its_consent(session, make_intake):
+    without = make_intake(multi_agency=False).intake
+    with pytest.raises(ConsentRequired):
+        lifecycle.transition(session, without, "return", staff_of(session, without), reason="複合",
+                             return_reason="needs_team")
+    assert without.status == "received"
+    team = make_intake(multi_agency=True).intake
+    lifecycle.transition(session, team, "return", staff_of(session, team), reason="複合", return_reason="needs_team")
+    assert session.get(Provider, team.provider_id).code == "takikan"
+    other = make_intake().intake
+    with pytest.raises(lifecycle.TransitionRefused) as info:
+        lifecycle.transition(session, other, "return", staff_of(session, other), reason="x", return_reason="bored")
+    assert info.value.code == "unknown_return_reason"
 
 
 def test_return_to_the_team_needs_the_multi_agency_scope(session, make_intake):
     intake = make_intake(multi_agency=False).intake
-    lifecycle.transition(session, intake, "return", staff_of(session, intake), reason="北部の方")
     with pytest.raises(ConsentRequired):
         lifecycle.transition(session, intake, "return", staff_of(session, intake), reason="対象外")
+    assert intake.status == "received"
 
 
 def test_transfer_and_return_need_consent_to_share(session, make_intake):

@@ -2,6 +2,7 @@
 overdue on the coordinator's board, counts-only notifications, session limits."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
@@ -9,7 +10,7 @@ from sqlalchemy import select
 from tests.conftest import PASSWORD
 from tests.inbox.test_inbox import login
 from tests.kiosk_helpers import Journey, csrf_token
-from tsunagi.domain import accounts, lifecycle
+from tsunagi.domain import accounts, lifecycle, municipality
 from tsunagi.domain.models import Intake, OutboxMessage
 
 
@@ -122,18 +123,71 @@ def test_a_busy_database_is_not_a_failed_sign_in(app, provider_users, monkeypatc
     assert login(client, "houkatsu-minami", PASSWORD).status_code == 302
 
 
-def test_actions_from_the_inbox_page(app, session, provider_users, make_intake):
+def act(client, intake, **fields):
+    page = client.get(f"/provider/intakes/{intake.id}")
+    return client.post(f"/provider/intakes/{intake.id}/transitions",
+                       data={"csrf_token": csrf_token(page.text), **fields}, follow_redirects=True)
+
+
+def test_actions_are_buttons_most_likely_first_with_a_banner(app, session, provider_users, make_intake):
     intake = make_intake().intake
     client = app.test_client()
     login(client, "houkatsu-minami")
-    page = client.get(f"/provider/intakes/{intake.id}")
-    csrf = csrf_token(page.text)
-    client.post(f"/provider/intakes/{intake.id}/transitions", data={"csrf_token": csrf, "action": "accept"})
-    refused = client.post(f"/provider/intakes/{intake.id}/transitions",
-                          data={"csrf_token": csrf, "action": "reopen"}, follow_redirects=True)
-    assert "cannot reopen" in refused.text
+    page = client.get(f"/provider/intakes/{intake.id}").text
+    assert 'name="action"' in page and "<select name=\"action\"" not in page
+    buttons = re.findall(r'<button type="submit" name="action" value="(\w+)" class="([^"]+)"', page)
+    assert buttons == [("accept", "button primary")]
+    summaries = re.findall(r'<summary class="button">([^<]+)</summary>', page)
+    assert summaries == ["つなぎもどす（振り分け直し）", "引き継ぐ"]
+    assert page.index('value="accept"') < page.index('id="action-return"') < page.index('id="action-transfer"')
+
+    done = act(client, intake, action="accept")
+    assert "完了しました。この受付は「受付済み」になりました。" in done.text
+    # after accepting, the first offer is "contacted", not a transfer or a failed contact
+    buttons = re.findall(r'<button type="submit" name="action" value="(\w+)" class="([^"]+)"', done.text)
+    assert buttons[0] == ("contacted", "button primary")
+    refused = act(client, intake, action="reopen")
+    assert "この操作はできません" in refused.text and "cannot" not in refused.text
     session.refresh(intake)
     assert intake.status == "accepted"
+
+
+def test_closing_needs_an_outcome_and_a_confirmation(app, session, provider_users, make_intake):
+    intake = make_intake().intake
+    client = app.test_client()
+    login(client, "houkatsu-minami")
+    act(client, intake, action="accept")
+    unconfirmed = act(client, intake, action="close", outcome="resolved")
+    assert "確認のチェックを入れてください。" in unconfirmed.text
+    no_outcome = act(client, intake, action="close", confirm="yes")
+    assert "終結の結果を選んでください。" in no_outcome.text
+    session.refresh(intake)
+    assert intake.status == "accepted"
+    closed = act(client, intake, action="close", outcome="resolved", confirm="yes")
+    session.refresh(intake)
+    assert intake.status == "closed" and intake.outcome == "resolved"
+    assert "終結しました：" in closed.text
+
+
+def test_return_for_another_area_lands_with_the_named_office_and_says_so(app, session, provider_users,
+                                                                        make_intake):
+    intake = make_intake().intake  # a minami resident at the minami centre
+    minami, kita = app.test_client(), app.test_client()
+    login(minami, "houkatsu-minami")
+    login(kita, "houkatsu-kita")
+    refused = act(minami, intake, action="return", return_reason="wrong_area", reason="北部に住んでいる",
+                  confirm="yes")
+    assert "相談者の住む地域を担当する窓口を選んでください。" in refused.text
+    done = act(minami, intake, action="return", return_reason="wrong_area", reason="北部に住んでいる",
+               to_provider="houkatsu-kita", confirm="yes")
+    session.refresh(intake)
+    assert intake.provider.code == "houkatsu-kita" and intake.status == "returned"
+    kita_name = municipality.localized(intake.provider.name, "ja")
+    assert f"{kita_name}に引き継ぎました。当窓口の受付一覧からは外れました。" in done.text
+    assert f"/provider/intakes/{intake.id}" not in minami.get("/provider/").text
+    # the receiving office reads why, in its language
+    page = kita.get(f"/provider/intakes/{intake.id}").text
+    assert "相談者は別の窓口の担当地域に住んでいる" in page and "つなぎもどした窓口の指定による" in page
 
 
 def test_counts_include_unshared_intakes_and_nothing_identifying(app, session, make_intake):

@@ -22,14 +22,23 @@ from tsunagi.domain.consent import ConsentRequired, allows_service, require_shar
 from tsunagi.domain.models import FollowUp, Intake, IntakeEvent, Provider, User
 from tsunagi.domain.triage.decide import choose_provider
 from tsunagi.domain.triage.reasons import Reason
-from tsunagi.domain.vocabulary import MULTI_AGENCY, NEEDS_REASON, OUTCOMES, PROVIDER_ROLES, TRANSITIONS
+from tsunagi.domain.vocabulary import (
+    MULTI_AGENCY,
+    NEEDS_REASON,
+    OUTCOMES,
+    PROVIDER_ROLES,
+    RETURN_REASONS,
+    SERVICES,
+    TRANSITIONS,
+)
 
 
 class TransitionRefused(ValueError):
     """The action is not allowed; `code` says why in one word for the API."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, **params):
         self.code = code
+        self.params = params  # what the staff's message needs (vocabulary.REFUSALS)
         super().__init__(message)
 
 
@@ -55,18 +64,64 @@ def _reroute_reasons(intake: Intake, entry: dict) -> None:
     intake.decision = decision
 
 
-def _next_provider(session: Session, intake: Intake, exclude: set[int]) -> tuple[Provider, list[Reason]]:
-    """つなぎもどし: the next suitable provider of the same service, else the multi-agency team."""
-    infos = [p for p in intakes.provider_infos(session) if p.id not in exclude]
+def _next_provider(session: Session, intake: Intake, exclude: set[int],
+                   services: tuple[str, ...] | None = None) -> tuple[Provider, list[Reason]]:
+    """つなぎもどし: the next suitable provider of the first of `services` that has one
+    (by default the intake's service, then the multi-agency team).
+
+    Inside the intake's own service only an office covering the resident's area (or the
+    whole municipality) is suitable: the one that returned it was the area's office, and
+    another area's office "speaking the language" would only return it again."""
+    infos = [p for p in intakes.provider_infos(session) if p.id not in exclude
+             and (p.service != intake.service or intake.area is None or p.municipality_wide
+                  or intake.area in p.districts)]
     reasons: list[Reason] = []
-    for service in dict.fromkeys((intake.service, MULTI_AGENCY)):
+    wanted = tuple(dict.fromkeys(services or (intake.service, MULTI_AGENCY)))
+    for service in wanted:
         chosen, how = choose_provider(service, intake.area, intake.locale, infos)
         if chosen is not None:
-            if service != intake.service:
+            if service != wanted[0]:
                 reasons.append(Reason("provider_missing"))
             reasons.append(Reason(f"provider_{how}"))
             return session.get(Provider, chosen.id), reasons
     raise TransitionRefused("no_provider", "no other provider can take this intake")
+
+
+def _named_provider(session: Session, code: str | None, current: int | None) -> Provider:
+    target = session.scalar(select(Provider).where(Provider.code == code)) if code else None
+    if target is None or not target.active:
+        raise TransitionRefused("unknown_provider", f"no active provider {code!r}")
+    if target.id == current:
+        raise TransitionRefused("same_provider", "the intake is already with this provider")
+    return target
+
+
+def _return_target(session: Session, intake: Intake, why: str, to_provider: str | None,
+                   to_service: str | None) -> tuple[Provider, list[Reason]]:
+    """Where a returned intake goes, listening to the returning office: the office it names,
+    else the service it names (or the multi-agency team), else the next suitable office.
+    Never back to an office that already returned it."""
+    returned_by = {intake.provider_id} | {r["from"] for r in intake.decision.get("reroutes", [])
+                                          if r["action"] == "return"}
+    returned_by.discard(None)
+    if to_provider:
+        target = _named_provider(session, to_provider, intake.provider_id)
+        if target.id in returned_by:
+            raise TransitionRefused("same_provider", "this provider already returned the intake")
+        return target, [Reason("provider_named")]
+    if why == "wrong_area":
+        # The office that knows the resident lives elsewhere names the one that covers it:
+        # choosing "the next one" would pick by language and miss the area again.
+        raise TransitionRefused("provider_required", "name the provider that covers the resident's area")
+    if why == "needs_team":
+        return _next_provider(session, intake, returned_by, (MULTI_AGENCY,))
+    if to_service:
+        if to_service not in SERVICES:
+            raise TransitionRefused("unknown_service", f"unknown service {to_service!r}")
+        return _next_provider(session, intake, returned_by, (to_service, MULTI_AGENCY))
+    if why == "wrong_service":
+        raise TransitionRefused("unknown_service", "name the service that fits")
+    return _next_provider(session, intake, returned_by)
 
 
 def transition(
@@ -78,10 +133,15 @@ def transition(
     reason: str | None = None,
     to_provider: str | None = None,
     outcome: str | None = None,
+    return_reason: str | None = None,
+    to_service: str | None = None,
     settings: Settings = Settings(),
     now: datetime | None = None,
 ) -> IntakeEvent:
     """Apply `action` to `intake` on behalf of `actor` and record it.
+
+    A return says why (`return_reason`, vocabulary.RETURN_REASONS; "other" when not given)
+    and may name the office (`to_provider`) or the service (`to_service`) that fits.
 
     :raise TransitionRefused: unknown action, not allowed for this actor or from this
         status, missing reason/outcome/provider, too few failed contacts to interrupt.
@@ -93,33 +153,32 @@ def transition(
         raise TransitionRefused("forbidden", "you may not act on this intake")
     allowed_from, to_status = TRANSITIONS[action]
     if intake.status not in allowed_from:
-        raise TransitionRefused("invalid_transition", f"cannot {action} an intake that is {intake.status}")
+        raise TransitionRefused("invalid_transition", f"cannot {action} an intake that is {intake.status}",
+                                status=intake.status)
     reason = (reason or "").strip() or None
     if action in NEEDS_REASON and not reason:
         raise TransitionRefused("reason_required", f"{action} needs a reason")
     now = now or datetime.now(timezone.utc)
     from_status, from_provider = intake.status, intake.provider_id
+    why = None
 
     if action in ("return", "transfer"):
         require_share(intake)
         if action == "return":
-            # Never back to a provider that already returned it.
-            excluded = {from_provider} | {r["from"] for r in intake.decision.get("reroutes", [])
-                                          if r["action"] == "return"}
-            target, reasons = _next_provider(session, intake, {p for p in excluded if p})
+            why = return_reason or "other"
+            if why not in RETURN_REASONS:
+                raise TransitionRefused("unknown_return_reason",
+                                        f"unknown return reason {why!r}; reasons: {', '.join(RETURN_REASONS)}")
+            target, reasons = _return_target(session, intake, why, to_provider, to_service)
         else:
-            target = session.scalar(select(Provider).where(Provider.code == to_provider)) if to_provider else None
-            if target is None or not target.active:
-                raise TransitionRefused("unknown_provider", f"no active provider {to_provider!r}")
-            if target.id == from_provider:
-                raise TransitionRefused("same_provider", "the intake is already with this provider")
-            reasons = []
+            target, reasons = _named_provider(session, to_provider, from_provider), []
         if not allows_service(intake.consent, target.service):
             raise ConsentRequired("the resident has not agreed to the multi-agency team")
-        _reroute_reasons(intake, {
-            "action": action, "from": from_provider, "to": target.id, "at": now.isoformat(),
-            "reasons": [{"code": r.code, "params": dict(r.params)} for r in reasons],
-        })
+        entry = {"action": action, "from": from_provider, "to": target.id, "at": now.isoformat(),
+                 "reasons": [{"code": r.code, "params": dict(r.params)} for r in reasons]}
+        if action == "return":
+            entry["why"] = why
+        _reroute_reasons(intake, entry)
         intake.provider_id = target.id
         intake.service = target.service
         intake.routed_at = now
@@ -130,7 +189,8 @@ def transition(
             raise TransitionRefused(
                 "contact_attempts_required",
                 f"record at least {settings.interrupt_after_failed_contacts} failed contact attempts first "
-                f"({intake.failed_contacts} so far)")
+                f"({intake.failed_contacts} so far)",
+                needed=settings.interrupt_after_failed_contacts, done=intake.failed_contacts)
     elif action == "close":
         if outcome not in OUTCOMES:
             raise TransitionRefused("outcome_required", f"closing needs an outcome: {', '.join(OUTCOMES)}")
@@ -145,14 +205,17 @@ def transition(
     _follow_up_validity(session, intake, settings, now)
     event = IntakeEvent(intake_id=intake.id, actor_id=actor.id, from_status=from_status,
                         to_status=intake.status, provider_id=intake.provider_id,
-                        reason=_event_reason(action, reason, outcome))
+                        reason=_event_reason(action, reason, outcome,
+                                             why))
     session.add(event)
     session.flush()
     return event
 
 
-def _event_reason(action: str, reason: str | None, outcome: str | None) -> str:
+def _event_reason(action: str, reason: str | None, outcome: str | None, why: str | None = None) -> str:
     parts = [action]
+    if why:
+        parts.append(f"why={why}")
     if outcome:
         parts.append(f"outcome={outcome}")
     if reason:

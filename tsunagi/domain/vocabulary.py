@@ -121,6 +121,53 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
 }
 NEEDS_REASON = frozenset({"return", "transfer", "interrupt", "reopen"})
 OUTCOMES = ("connected", "resolved", "declined", "no_contact", "moved_away", "other")
+# How staff read statuses, actions and outcomes (the inbox, its banners, the counts).
+STATUS_LABELS: dict[str, str] = {
+    "not_shared": N_("not shared"), "received": N_("received"), "returned": N_("returned (re-routed)"),
+    "transferred": N_("transferred"), "accepted": N_("accepted"), "contacted": N_("contacted"),
+    "in_support": N_("in support"), "closed": N_("closed"), "interrupted": N_("interrupted"),
+}
+ACTION_LABELS: dict[str, str] = {
+    "accept": N_("Accept"), "return": N_("Return (re-route)"), "transfer": N_("Transfer"),
+    "contact_failed": N_("Record a failed contact attempt"), "contacted": N_("Mark contacted"),
+    "start_support": N_("Start support"), "close": N_("Close"), "interrupt": N_("Interrupt"),
+    "reopen": N_("Reopen"),
+}
+OUTCOME_LABELS: dict[str, str] = {
+    "connected": N_("connected to support"), "resolved": N_("resolved"), "declined": N_("declined"),
+    "no_contact": N_("no contact"), "moved_away": N_("moved away"), "other": N_("other"),
+}
+# The order an office is offered the actions open now: the most likely next step first.
+ACTION_ORDER = ("accept", "contacted", "start_support", "close", "contact_failed", "return", "transfer",
+                "interrupt", "reopen")
+# Actions that cannot be taken back by the one who takes them: the case leaves the office
+# (return, transfer) or ends (close, interrupt). The inbox asks to confirm them.
+CONFIRMED_ACTIONS = frozenset({"return", "transfer", "close", "interrupt"})
+# Why an office returns an intake (つなぎもどし, 実施要綱 L618-632); the re-routing listens:
+# another service or a named office, the multi-agency team, or the next suitable office.
+RETURN_REASONS: dict[str, str] = {
+    "wrong_service": N_("Another kind of office fits better"),
+    "wrong_area": N_("The resident lives in another office's area"),
+    "needs_team": N_("Needs the multi-agency team"),
+    "other": N_("Another reason"),
+}
+# Why a lifecycle action was refused (TransitionRefused.code, ConsentRequired), as staff read it.
+REFUSALS: dict[str, str] = {
+    "unknown_action": N_("This action does not exist."),
+    "forbidden": N_("You may not act on this intake."),
+    "invalid_transition": N_("This action is not open while the intake is %(status)s."),
+    "reason_required": N_("Please write the reason."),
+    "unknown_provider": N_("Please choose an office that is open."),
+    "same_provider": N_("The intake is already with this office."),
+    "no_provider": N_("No other office can take this intake. Please ask the coordinator."),
+    "provider_required": N_("Please choose the office that covers the resident's area."),
+    "unknown_service": N_("Please choose the kind of office that fits."),
+    "unknown_return_reason": N_("Please choose why you return the intake."),
+    "contact_attempts_required": N_("Record at least %(needed)s failed contact attempts first (%(done)s so far)."),
+    "outcome_required": N_("Please choose the outcome."),
+    "confirm_required": N_("Please tick the box to confirm."),
+    "consent_required": N_("The resident's consent does not allow this sharing."),
+}
 
 # What each case status means to the resident, in plain words.
 STATUS_TEXTS: dict[str, str] = {

@@ -7,7 +7,7 @@ from flask import Blueprint, Flask, current_app, request
 from flask_babel import force_locale, get_locale, gettext
 
 from tsunagi.domain import TRANSLATIONS
-from tsunagi.domain.vocabulary import JST, LOCALES
+from tsunagi.domain.vocabulary import ACTION_LABELS, JST, LOCALES, OUTCOME_LABELS, RETURN_REASONS, STATUS_LABELS
 
 
 def speaks(bp: Blueprint, locale: str) -> None:
@@ -97,6 +97,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["LOCALES"] = LOCALES
+    app.jinja_env.globals.update(STATUS_LABELS=STATUS_LABELS, ACTION_LABELS=ACTION_LABELS,
+                                 OUTCOME_LABELS=OUTCOME_LABELS, RETURN_REASONS=RETURN_REASONS)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["html_lang"] = html_lang
     app.jinja_env.filters["jst"] = jst

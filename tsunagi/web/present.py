@@ -93,8 +93,10 @@ def detail(session: Session, settings: Settings, intake: Intake) -> dict[str, An
     for entry in intake.decision.get("reroutes", []):
         source, target = session.get(Provider, entry["from"]), session.get(Provider, entry["to"])
         reroutes.append({
-            "action": entry["action"], "at": entry["at"],
+            "action": entry["action"], "at": entry["at"], "why": entry.get("why"),
             "from": source.code if source else None, "to": target.code if target else None,
+            "from_name": municipality.localized(source.name, "ja") if source else None,
+            "to_name": municipality.localized(target.name, "ja") if target else None,
             "reasons": [render_reason(r, ja, "ja", settings.policy.reason_texts) for r in entry["reasons"]],
         })
     messages = session.scalars(select(ResidentMessage).where(ResidentMessage.intake_id == intake.id)
