@@ -414,6 +414,19 @@ def _paths() -> dict:
             "responses": {"200": _json("The form spec", _ref("FormSpec")),
                           "404": _problem("No such form"), "422": _problem("Unknown locale")},
         }},
+        "/api/v1/directory": {"get": {
+            "operationId": "directory",
+            "summary": "The municipality's offices as an Open Referral HSDS 3.0.1 directory (public)",
+            "description": "`{\"organization\", \"services\"}`: the organization (the municipality, its "
+                           "places as `locations`) and one HSDS service per office, each valid against "
+                           "the compiled HSDS 3.0.1 schemas; the same bytes as `flask directory export`. "
+                           "Names other than Japanese and the tsunagi codes are `attributes`.",
+            "responses": {"200": _json("HSDS directory", {
+                "type": "object", "required": ["organization", "services"],
+                "properties": {"organization": {"type": "object"},
+                               "services": {"type": "array", "items": {"type": "object"}}}}),
+                          "404": _problem("No municipality is loaded")},
+        }},
         "/api/v1/locations": {"get": {
             "operationId": "locations", "summary": "The places the caller may submit intakes from",
             "security": WORKER + PROVIDER,
