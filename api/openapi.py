@@ -502,6 +502,23 @@ def _paths() -> dict:
             "responses": {"200": _json("The intake", _ref("IntakeDetail")), "401": UNAUTHORIZED,
                           "404": _problem("No such intake, or not the caller's")},
         }},
+        "/api/v1/intakes/{intake_id}/fhir": {"get": {
+            "operationId": "intakeFhir",
+            "summary": "The intake as an HL7 FHIR R4 referral (audited like a read)",
+            "description": "A Bundle (type collection) of Patient (only the name, phone and email the "
+                           "resident gave for the office), ServiceRequest, Task (status: received and "
+                           "transferred requested, returned rejected, accepted accepted, contacted and "
+                           "in_support in-progress, closed completed, interrupted failed) and Consent.",
+            "security": PROVIDER, "parameters": intake_id,
+            "responses": {"200": {"description": "FHIR R4 Bundle", "content": {"application/fhir+json": {
+                "schema": {"type": "object", "required": ["resourceType", "type", "entry"],
+                           "properties": {"resourceType": {"const": "Bundle"}, "type": {"const": "collection"},
+                                          "entry": {"type": "array", "items": {"type": "object"}}}}}}},
+                          "401": UNAUTHORIZED,
+                          "403": _problem("The resident has not consented to share, or withdrew"),
+                          "404": _problem("No such intake, or not the caller's"),
+                          "409": _problem("No office receives the intake")},
+        }},
         "/api/v1/intakes/{intake_id}/transitions": {"post": {
             "operationId": "transition", "summary": "Move the intake through its lifecycle",
             "security": PROVIDER, "parameters": intake_id,
