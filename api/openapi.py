@@ -419,7 +419,7 @@ def _paths() -> dict:
             "summary": "The municipality's offices as an Open Referral HSDS 3.0.1 directory (public)",
             "description": "`{\"organization\", \"services\"}`: the organization (the municipality, its "
                            "places as `locations`) and one HSDS service per office, each valid against "
-                           "the compiled HSDS 3.0.1 schemas; the same bytes as `flask directory export`. "
+                           "the HSDS 3.0.1 schemas; the same bytes as `flask directory export`. "
                            "Names other than Japanese and the tsunagi codes are `attributes`.",
             "responses": {"200": _json("HSDS directory", {
                 "type": "object", "required": ["organization", "services"],

@@ -22,6 +22,8 @@ from functools import cache
 from typing import Any
 
 from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,7 +31,7 @@ from tsunagi.domain import ROOT, models
 from tsunagi.domain.municipality import NAME_KEYS, current
 
 NAMESPACE = uuid.UUID("5b0e4a36-5f1c-4c1e-9d59-7473756e6167")
-SCHEMAS = ROOT / "reference" / "hsds"
+SCHEMAS = ROOT / "reference" / "hsds" / "schema"
 _TERMS = ("code", "service", "kind", "district", "preference",
           *(f"name/{k}" for k in sorted(NAME_KEYS)), *(f"hours/{k}" for k in sorted(NAME_KEYS)))
 
@@ -46,9 +48,17 @@ _TERM_OF = {_id("term", t): t for t in _TERMS}
 
 
 @cache
+def _registry() -> Registry:
+    """The HSDS object schemas by file name, which is how they `$ref` each other."""
+    return Registry().with_resources(
+        (path.name, Resource.from_contents(json.loads(path.read_text(encoding="utf-8")), default_specification=DRAFT202012))
+        for path in sorted(SCHEMAS.glob("*.json")))
+
+
+@cache
 def _validator(name: str) -> Draft202012Validator:
-    schema = json.loads((SCHEMAS / f"{name}.json").read_text(encoding="utf-8"))
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    schema = _registry().contents(f"{name}.json")
+    return Draft202012Validator(schema, registry=_registry(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def problems(document: dict[str, Any]) -> list[str]:
