@@ -419,6 +419,19 @@ def _paths() -> dict:
             "responses": {"200": _json("The form spec", _ref("FormSpec")),
                           "404": _problem("No such form"), "422": _problem("Unknown locale")},
         }},
+        "/api/v1/directory": {"get": {
+            "operationId": "directory",
+            "summary": "The municipality's offices as an Open Referral HSDS 3.0.1 directory (public)",
+            "description": "`{\"organization\", \"services\"}`: the organization (the municipality, its "
+                           "places as `locations`) and one HSDS service per office, each valid against "
+                           "the HSDS 3.0.1 schemas; the same bytes as `flask directory export`. "
+                           "Names other than Japanese and the tsunagi codes are `attributes`.",
+            "responses": {"200": _json("HSDS directory", {
+                "type": "object", "required": ["organization", "services"],
+                "properties": {"organization": {"type": "object"},
+                               "services": {"type": "array", "items": {"type": "object"}}}}),
+                          "404": _problem("No municipality is loaded")},
+        }},
         "/api/v1/locations": {"get": {
             "operationId": "locations", "summary": "The places the caller may submit intakes from",
             "security": WORKER + PROVIDER,
@@ -493,6 +506,23 @@ def _paths() -> dict:
             "security": PROVIDER, "parameters": intake_id,
             "responses": {"200": _json("The intake", _ref("IntakeDetail")), "401": UNAUTHORIZED,
                           "404": _problem("No such intake, or not the caller's")},
+        }},
+        "/api/v1/intakes/{intake_id}/fhir": {"get": {
+            "operationId": "intakeFhir",
+            "summary": "The intake as an HL7 FHIR R4 referral (audited like a read)",
+            "description": "A Bundle (type collection) of Patient (only the name, phone and email the "
+                           "resident gave for the office), ServiceRequest, Task (status: received and "
+                           "transferred requested, returned rejected, accepted accepted, contacted and "
+                           "in_support in-progress, closed completed, interrupted failed) and Consent.",
+            "security": PROVIDER, "parameters": intake_id,
+            "responses": {"200": {"description": "FHIR R4 Bundle", "content": {"application/fhir+json": {
+                "schema": {"type": "object", "required": ["resourceType", "type", "entry"],
+                           "properties": {"resourceType": {"const": "Bundle"}, "type": {"const": "collection"},
+                                          "entry": {"type": "array", "items": {"type": "object"}}}}}}},
+                          "401": UNAUTHORIZED,
+                          "403": _problem("The resident has not consented to share, or withdrew"),
+                          "404": _problem("No such intake, or not the caller's"),
+                          "409": _problem("No office receives the intake")},
         }},
         "/api/v1/intakes/{intake_id}/transitions": {"post": {
             "operationId": "transition", "summary": "Move the intake through its lifecycle",

@@ -8,7 +8,7 @@ from flask import abort, jsonify, request
 
 from api import bp
 from api.common import bearer_user, json_body
-from tsunagi.domain import access, intakes, lifecycle, worklist
+from tsunagi.domain import access, fhir, intakes, lifecycle, worklist
 from tsunagi.web.context import lifecycle_settings, present_settings
 from tsunagi.web.errors import problem
 from tsunagi.web.extensions import db
@@ -49,6 +49,22 @@ def provider_intake(intake_id: str):
     intake = access.open_intake(db.session, user, intake_id, request.remote_addr)
     db.session.commit()
     return jsonify(intake_detail(db.session, present_settings(), intake))
+
+
+@bp.get("/v1/intakes/<intake_id>/fhir")
+def provider_intake_fhir(intake_id: str):
+    """The intake as an HL7 FHIR R4 referral Bundle for the office's own system. 404 for
+    anyone else's; 403 without the resident's consent to share. Audited like a read."""
+    user = bearer_user()
+    intake = access.open_intake(db.session, user, intake_id, request.remote_addr)
+    try:
+        bundle = fhir.referral(intake)
+    except fhir.NotRouted as exc:
+        return problem(409, str(exc))
+    db.session.commit()
+    response = jsonify(bundle)
+    response.mimetype = "application/fhir+json"
+    return response
 
 
 @bp.post("/v1/intakes/<intake_id>/transitions")

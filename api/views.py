@@ -1,14 +1,14 @@
 """Triage for municipal staff, the OpenAPI document, form specs and locations."""
 from __future__ import annotations
 
-from flask import abort, jsonify, request
+from flask import Response, abort, jsonify, request
 from sqlalchemy import select
 
 from api import bp
 from api.common import bearer_user, json_body
 from api.openapi import document
 from forms.spec import archived_consents, form_source, form_versions, load_consent, load_form
-from tsunagi.domain import intakes, municipality
+from tsunagi.domain import directory, intakes, municipality
 from tsunagi.domain.consent import remember_text, render_text
 from tsunagi.domain.models import ConsentText, District, Location, Provider
 from tsunagi.domain.triage.answers import KEYS
@@ -112,6 +112,16 @@ def _readings(body: dict) -> dict[str, list[dict[str, str]]]:
         if any(reading for _base, reading in segments):
             out[text] = [{"text": b} if r is None else {"text": b, "reading": r} for b, r in segments]
     return out
+
+
+@bp.get("/v1/directory")
+def hsds_directory():
+    """The offices as an HSDS 3.0 directory: public, read-only, the bytes of `flask directory export`."""
+    try:
+        text = directory.dumps(directory.export(db.session))
+    except directory.DirectoryError:
+        abort(problem(404, "no municipality is loaded"))
+    return Response(text, mimetype="application/json")
 
 
 @bp.get("/v1/locations")

@@ -77,6 +77,8 @@ def test_real_responses_match_the_document(client, schema, worker, provider_user
     check("/api/v1/intakes/{intake_id}", "GET", client.get(f"/api/v1/intakes/{intake_id}", headers=provider))
     check("/api/v1/intakes/{intake_id}/transitions", "POST",
           client.post(f"/api/v1/intakes/{intake_id}/transitions", json={"action": "accept"}, headers=provider))
+    check("/api/v1/intakes/{intake_id}/fhir", "GET", client.get(f"/api/v1/intakes/{intake_id}/fhir", headers=provider))
+    check("/api/v1/directory", "GET", client.get("/api/v1/directory"))
     check("/api/v1/follow-up/withdraw", "POST", client.post("/api/v1/follow-up/withdraw", json={"code": code}))
     token = client.post("/api/v1/tokens", json={"username": "outreach-1", "password": PASSWORD})
     check("/api/v1/tokens", "POST", token)

@@ -107,6 +107,10 @@ OUTREACH_ROLES = ("outreach_worker",)
 STATUSES = ("not_shared", "received", "returned", "transferred", "accepted", "contacted",
             "in_support", "closed", "interrupted")
 WAITING = frozenset({"received", "returned", "transferred"})  # not yet accepted
+# The HL7 FHIR R4 Task.status of each status (the referral export); not_shared is never exported.
+FHIR_TASK_STATUS = {"received": "requested", "transferred": "requested", "returned": "rejected",
+                    "accepted": "accepted", "contacted": "in-progress", "in_support": "in-progress",
+                    "closed": "completed", "interrupted": "failed"}
 # action: (statuses it may start from, status it leads to; None keeps the status)
 TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "accept": (WAITING, "accepted"),

@@ -16,7 +16,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import inspect, select
 
-from tsunagi.domain import accounts, data_keys, idempotency, municipality, retention, sealed, session_tokens
+from tsunagi.domain import accounts, data_keys, directory, idempotency, municipality, retention, sealed, session_tokens
 from tsunagi.domain.datafile import DataFileError
 from tsunagi.domain.models import DataKey, User
 from tsunagi.domain.triage.answers import InvalidAnswers
@@ -268,6 +268,41 @@ def keys_rotate(batch: int) -> None:
     click.echo(f"{done} rows re-sealed with key {sealed.ring().primary}; the database now needs only that key")
 
 
+directory_cli = AppGroup("directory", help="The offices as an Open Referral HSDS 3.0 directory (JSON).")
+
+
+@directory_cli.command("export")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE instead of standard output.")
+def directory_export(output: str | None) -> None:
+    """The loaded municipality's offices, places, areas, languages, phones and hours as HSDS JSON."""
+    require_schema()
+    try:
+        text = directory.dumps(directory.export(db.session))
+    except directory.DirectoryError as exc:
+        raise click.ClickException(str(exc)) from None
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+@directory_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def directory_import(path: str) -> None:
+    """Write an HSDS directory (as `directory export` writes it) into the loaded
+    municipality's offices and places, matched by code; the municipality file stays the
+    source of truth (`municipality load` writes it again)."""
+    require_schema()
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+        directory.load(db.session, document)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{path}: {exc}") from None
+    db.session.commit()
+    click.echo(f"{path}: imported {len(document.get('services') or [])} services")
+
+
 def init_app(app: Flask) -> None:
-    for group in (municipality_cli, users_cli, demo_cli, triage_cli, maintenance_cli, keys_cli, retention_cli):
+    for group in (municipality_cli, users_cli, demo_cli, triage_cli, maintenance_cli, keys_cli, retention_cli,
+                  directory_cli):
         app.cli.add_command(group)
