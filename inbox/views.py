@@ -213,8 +213,7 @@ def refusal_text(code: str, params: dict) -> str:
     params = dict(params)
     if "status" in params:
         params["status"] = gettext(STATUS_LABELS[params["status"]])
-    return gettext(REFUSALS.get(code, REFUSALS["invalid_transition"] if "status" in params else REFUSALS["forbidden"]),
-                   **params)
+    return gettext(REFUSALS.get(code, REFUSALS["unknown_action"]), **params)
 
 
 def _posted_intake(intake_id: str) -> Intake:
