@@ -70,6 +70,28 @@ def test_secrets_are_stored_only_as_hashes(session, submitted):
     assert follow_up.find(session, code=secrets.code).id == submitted.intake.id
 
 
+def test_the_code_is_kept_as_a_keyed_hash_that_a_copy_of_the_database_cannot_search(session, submitted):
+    """A plain SHA-256 of a 65-bit code can be searched for in a copy of the database; the
+    stored hash needs the pepper, which the database keeps only sealed."""
+    import hashlib
+
+    from tsunagi.domain import data_keys, sealed
+
+    row = session.scalar(select(FollowUp).where(FollowUp.intake_id == submitted.intake.id))
+    code = submitted.secrets.code
+    assert row.code_hash != hashlib.sha256(code.encode()).hexdigest()
+    assert row.code_hash == sealed.keyed_hash(data_keys.pepper(session), f"code:{code}")
+
+
+def test_a_code_kept_as_a_plain_hash_before_is_still_found(session, submitted):
+    import hashlib
+
+    row = session.scalar(select(FollowUp).where(FollowUp.intake_id == submitted.intake.id))
+    row.code_hash = hashlib.sha256(submitted.secrets.code.encode()).hexdigest()  # as issued before
+    session.commit()
+    assert follow_up.find(session, code=follow_up.normalize_code(submitted.secrets.grouped_code)).id == submitted.intake.id
+
+
 def test_unknown_expired_and_revoked_all_give_none(session, submitted):
     row = session.scalar(select(FollowUp).where(FollowUp.intake_id == submitted.intake.id))
     assert follow_up.find(session, token="not-a-token") is None

@@ -1,8 +1,11 @@
 """Follow-up secrets: a QR token and a short code that let a resident find their case.
 
-Only SHA-256 hashes are stored. Both secrets are high-entropy random values (192 bits
-for the token, 65 bits for the code, with lookups rate-limited), so a plain hash is
-enough and survives a change of the app's secret key.
+Only hashes are stored. The token (192 random bits) is kept as its SHA-256. The code has
+65 bits, few enough that a copy of the database holding a million codes would give up
+one of them to a search over its plain hashes within hours; so it is kept as a keyed hash
+(HMAC-SHA-256 under the database's pepper, which is sealed with the data keys outside the
+database: `data_keys.pepper`). Codes issued before are kept as their SHA-256 and still
+found.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from stdnum import luhn
 
+from tsunagi.domain import data_keys, sealed
 from tsunagi.domain.models import FollowUp, Intake
 from tsunagi.domain.vocabulary import typed
 
@@ -48,9 +52,15 @@ def _hash(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def code_hash(code: str) -> str:
+def code_hash(session: Session, code: str) -> str:
     """The stored hash of a canonical short code (as `normalize_code` gives it)."""
-    return _hash(code)
+    return sealed.keyed_hash(data_keys.pepper(session), f"code:{code}")
+
+
+def code_hashes(session: Session, codes: tuple[str, ...]) -> list[str]:
+    """Every hash a code of `codes` may be stored under: keyed, or plain for codes issued
+    before the keyed hash."""
+    return [h for c in codes for h in (code_hash(session, c), _hash(c))]
 
 
 # Crockford's base 32: digits and capitals without I, L, O and U, easy to read aloud and type.
@@ -119,7 +129,7 @@ def issue(session: Session, intake: Intake) -> Secrets:
     """Create the token and code for `intake`; the caller commits and shows them once."""
     token = secrets.token_urlsafe(24)
     code = _encode_code(secrets.randbits(CODE_BITS))
-    session.add(FollowUp(intake_id=intake.id, token_hash=_hash(token), code_hash=_hash(code)))
+    session.add(FollowUp(intake_id=intake.id, token_hash=_hash(token), code_hash=code_hash(session, code)))
     return Secrets(token=token, code=code)
 
 
@@ -133,7 +143,7 @@ def find(session: Session, *, token: str | None = None, code: str | tuple[str, .
     if token:
         where = FollowUp.token_hash == _hash(token)
     elif code:
-        where = FollowUp.code_hash.in_([_hash(c) for c in ((code,) if isinstance(code, str) else code)])
+        where = FollowUp.code_hash.in_(code_hashes(session, (code,) if isinstance(code, str) else code))
     else:
         return None
     row = session.scalar(select(FollowUp).where(where))

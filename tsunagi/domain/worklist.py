@@ -74,8 +74,8 @@ def search(session: Session, readable: Select, text: str) -> list[Intake]:
     except (follow_up.CodeMalformed, follow_up.CodeCheckFailed):
         codes = ()
     if codes:
-        hashes = [follow_up.code_hash(c) for c in codes]
-        ids = select(FollowUp.intake_id).where(FollowUp.code_hash.in_(hashes), FollowUp.revoked_at.is_(None))
+        ids = select(FollowUp.intake_id).where(FollowUp.code_hash.in_(follow_up.code_hashes(session, codes)),
+                                               FollowUp.revoked_at.is_(None))
         return list(session.scalars(readable.where(Intake.id.in_(ids))))
     key = intakes.contact_key(session, {"email": text} if "@" in text else {"phone": text})
     if key is None:
