@@ -143,3 +143,14 @@ def test_behind_the_proxy_failed_lookups_are_limited_per_client(make_app, demo):
 
     assert [lookup("198.51.100.1") for _ in range(4)] == [404, 404, 404, 429]
     assert lookup("198.51.100.2") == 404  # another resident behind the same proxy is not locked out
+
+
+@pytest.mark.parametrize("body", ["3.5", "[1, 2]", '{"username": "x"}', "not json"])
+def test_a_page_refuses_a_json_body_as_a_bad_request(app, demo, body):
+    """Found by tests/web/test_fuzz_routes.py: Flask-WTF read a JSON body as the form (a
+    number or a list made it fail with 500). Pages take form data only."""
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()
+    for path in ("/provider/login", "/k/lib-chuo/ja/start"):
+        response = client.post(path, data=body, content_type="application/json")
+        assert response.status_code == 400 and response.mimetype == "text/html", (path, body)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -76,6 +76,13 @@ def page(status: int, message: str | None = None) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def pages_take_form_data():
+        """The pages' forms post form data. Flask-WTF reads a JSON body as a form's fields
+        (and fails on one that is not an object): a page refuses JSON as a bad request."""
+        if request.method not in ("GET", "HEAD", "OPTIONS") and request.is_json and not wants_json():
+            abort(400)
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         status = exc.code or 500
