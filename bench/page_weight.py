@@ -97,7 +97,7 @@ def demo_app(tmp: str):
     with Session(engine) as session:
         municipality.apply(session, municipality.load_file(municipality.DEMO_FILE))
         session.commit()
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32)})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32), "KIOSK_ENROLMENT": False})
     app.instance_path = tmp
     return app, engine
 

@@ -9,6 +9,7 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectChoice,
+    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -120,3 +121,14 @@ class ConsentForm(FlaskForm):
 class LoginForm(FlaskForm):
     username = StringField(_l("User name"), filters=[typed_filter], validators=[InputRequired()])
     password = PasswordField(_l("Password"), validators=[InputRequired()])
+
+
+class EnrolForm(FlaskForm):
+    """The one-time code that sets up a browser as a kiosk (tsunagi.domain.kiosk_devices)."""
+    code = StringField(_l("Set-up code"), filters=[typed_filter], validators=[InputRequired(), Length(max=40)])
+
+
+class KioskDeviceForm(FlaskForm):
+    """A new kiosk device: its place and a name staff recognise it by."""
+    location = SelectField(_l("Place"), validators=[InputRequired()])
+    label = StringField(_l("Name of the device"), filters=[typed_filter], validators=[InputRequired(), Length(max=80)])

@@ -14,14 +14,15 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from forms.builder import LoginForm
+from forms.builder import KioskDeviceForm, LoginForm
 from inbox import bp
-from tsunagi.domain import access, accounts, intakes, lifecycle, municipality, overdue, reports, worklist
+from tsunagi.domain import access, accounts, intakes, kiosk_devices, lifecycle, municipality, overdue, reports, worklist
 from tsunagi.domain.consent import ConsentRequired, withdraw
-from tsunagi.domain.models import AuditEvent, District, Intake, Location, OutboxMessage, Provider, User
+from tsunagi.domain.models import AuditEvent, District, Intake, KioskDevice, Location, OutboxMessage, Provider, User
 from tsunagi.domain.vocabulary import (
     ACTION_ORDER,
     CONFIRMED_ACTIONS,
+    KIOSK_KINDS,
     LOCALES,
     NEEDS_REASON,
     OUTCOME_LABELS,
@@ -411,3 +412,49 @@ def outbox():
     messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.created_at >= since)
                                   .order_by(OutboxMessage.id.desc()).limit(200))
     return render_template("inbox/outbox.html", messages=list(messages), form=FlaskForm())
+
+
+def _manages_kiosks() -> None:
+    if current_user.role not in ("coordinator", "admin"):
+        abort(403)
+
+
+def _kiosk_places() -> list[Location]:
+    return list(db.session.scalars(select(Location).where(Location.kind.in_(KIOSK_KINDS), Location.active.is_(True))
+                                   .order_by(Location.id)))
+
+
+@bp.route("/kiosks", methods=["GET", "POST"])
+@login_required
+def kiosks():
+    """The kiosk devices: add one (its set-up code is shown once), see which are set up, revoke."""
+    _manages_kiosks()
+    places = _kiosk_places()
+    form = KioskDeviceForm()
+    form.location.choices = [(p.code, p.name["ja"]) for p in places]
+    issued = None
+    if form.validate_on_submit():
+        place = next(p for p in places if p.code == form.location.data)
+        device, code = kiosk_devices.add(db.session, place, form.label.data, current_user.id)
+        audit("kiosk_device_added", None)
+        db.session.commit()
+        issued = {"label": device.label, "code": code, "until": device.code_expires_at,
+                  "url": url_for("kiosk.enrol", _external=True)}
+    return render_template("inbox/kiosks.html", devices=kiosk_devices.listing(db.session), form=form,
+                           issued=issued, now=datetime.now(timezone.utc)), 422 if form.errors else 200
+
+
+@bp.post("/kiosks/<int:device_id>/revoke")
+@login_required
+def revoke_kiosk(device_id: int):
+    _manages_kiosks()
+    device = db.session.get(KioskDevice, device_id)
+    if device is None:
+        abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    kiosk_devices.revoke(device)
+    audit("kiosk_device_revoked", None)
+    db.session.commit()
+    flash(gettext("The device %(label)s is revoked: it no longer serves the kiosk.", label=device.label), "success")
+    return redirect(url_for("inbox.kiosks"))

@@ -5,16 +5,16 @@ intake services. Every page is `no-store`; finishing or quitting deletes everyth
 """
 from __future__ import annotations
 
-from flask import abort, current_app, g, redirect, render_template, request, url_for
+from flask import abort, current_app, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from forms.builder import ConsentForm, step_form
+from forms.builder import ConsentForm, EnrolForm, step_form
 from forms.spec import load_consent, load_form
 from kiosk import bp, drafts
-from tsunagi.domain import intakes, municipality
+from tsunagi.domain import intakes, kiosk_devices, municipality
 from tsunagi.domain.consent import CONTACT_PROBLEMS, ConsentGiven, contact_problem, remember_text, render_text
 from tsunagi.domain.models import District, Intake, Location, Provider
 from tsunagi.domain.triage.answers import InvalidAnswers
@@ -28,7 +28,7 @@ from tsunagi.web.context import (
     policy,
     send_notifications,
 )
-from tsunagi.web.extensions import db
+from tsunagi.web.extensions import db, failed_attempt, limiter
 from tsunagi.web.receipt import follow_up_address, follow_up_url, inline_svg, receipt_facts
 
 FORM_ID = "intake-default"
@@ -49,6 +49,45 @@ def _kiosk_and_locale(_endpoint: str | None, values: dict | None) -> None:
         if loc is None or loc.kind not in KIOSK_KINDS:
             abort(404)
         g.kiosk = loc
+        if current_app.config["KIOSK_ENROLMENT"]:
+            device = kiosk_devices.find(db.session, request.cookies.get(current_app.config["KIOSK_COOKIE_NAME"]))
+            if device is None or device.location_id != loc.id:
+                # Not this place's kiosk: no journey, and a page that says how to set it up.
+                g.pop("kiosk")
+                abort(make_response(render_template("kiosk/not_enrolled.html"), 403))
+            g.kiosk_device = device
+
+
+def _device_key() -> str:
+    return f"kiosk-device:{g.kiosk_device.id}"
+
+
+# An enrolled kiosk's posts are limited per device (a script left running at a kiosk is
+# slowed there); the open demo kiosks are not enrolled and not limited this way.
+limiter.limit(lambda: current_app.config["KIOSK_RATE_LIMIT"], key_func=_device_key, methods=["POST"],
+              exempt_when=lambda: g.get("kiosk_device") is None)(bp)
+
+
+@bp.route("/k/enrol", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"],
+               deduct_when=lambda response: failed_attempt(response.status_code, 302))
+def enrol():
+    """Set up this browser as a kiosk with the one-time code from the office's kiosk page."""
+    form = EnrolForm()
+    if form.validate_on_submit():
+        try:
+            device, token = kiosk_devices.enrol(db.session, form.code.data)
+        except kiosk_devices.CodeRefused:
+            form.code.errors = [_("This code does not set up a kiosk. A code works once, for 30 minutes: "
+                                  "ask the office for a new one.")]
+        else:
+            db.session.commit()
+            response = redirect(url_for("kiosk.choose_language", location=device.location.code))
+            response.set_cookie(current_app.config["KIOSK_COOKIE_NAME"], token, max_age=5 * 365 * 24 * 3600,
+                                httponly=True, samesite="Strict", path="/",
+                                secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+            return response
+    return render_template("kiosk/enrol.html", form=form), 422 if form.errors else 200
 
 
 def _draft_or_restart(loc: Location, locale: str):
@@ -333,7 +372,14 @@ def finish(location: str, locale: str | None):
     site data, back to the language picker. Without a locale it serves the picker itself."""
     drafts.end()
     response = redirect(url_for("kiosk.choose_language", location=g.kiosk.code))
-    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    if g.get("kiosk_device") is None:
+        response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    else:
+        # An enrolled kiosk keeps its device cookie: everything else goes, the session too.
+        response.headers["Clear-Site-Data"] = '"cache", "storage"'
+        config = current_app.config
+        response.delete_cookie(config["SESSION_COOKIE_NAME"], path=config.get("SESSION_COOKIE_PATH") or "/",
+                               domain=config.get("SESSION_COOKIE_DOMAIN"))
     return response
 
 

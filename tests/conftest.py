@@ -191,7 +191,9 @@ def make_app(database_url, request):
 def app(make_app, session, tmp_path):
     from tsunagi.web.extensions import limiter
 
-    app = make_app({"TESTING": True})
+    # Kiosk pages open to any browser, as in the demo; tests/kiosk/test_kiosk_enrolment.py
+    # turns enrolment on.
+    app = make_app({"TESTING": True, "KIOSK_ENROLMENT": False})
     app.instance_path = str(tmp_path / "instance")
     limiter.reset()
     return app

@@ -66,3 +66,20 @@ STEP_KEYS = {
     "area": {"area"},
     "contact": {"name", "phone", "email", "free_text"},
 }
+
+
+def enrol(client, session, location="lib-chuo", **request):
+    """Set up `client`'s browser as `location`'s kiosk, as staff do: a device added on the
+    office's kiosk page, its one-time code typed at /k/enrol. Returns the enrol response."""
+    from sqlalchemy import select
+
+    from tsunagi.domain import kiosk_devices
+    from tsunagi.domain.models import Location
+
+    place = session.scalar(select(Location).where(Location.code == location))
+    _device, code = kiosk_devices.add(session, place, f"{location} screen", None)
+    session.commit()
+    page = client.get("/k/enrol", **request)
+    response = client.post("/k/enrol", data={"code": code, "csrf_token": csrf_token(page.text)}, **request)
+    assert response.status_code == 302, response.text
+    return response

@@ -99,9 +99,15 @@ def test_demo_setup_runs_again_after_intakes_exist(runner, app, session, make_in
     assert response.status_code == 200
 
 
-def test_served_over_https_the_cookie_is_secure_and_hsts_is_sent(make_app, demo):
+def test_served_over_https_the_cookie_is_secure_and_hsts_is_sent(make_app, session, demo):
+    from tests.kiosk_helpers import enrol
+
     app = make_app({"TESTING": True, "BASE_URL": "https://soudan.example.jp"})
     client = app.test_client()
+    https = {"base_url": "https://soudan.example.jp", "headers": {"Referer": "https://soudan.example.jp/k/enrol"}}
+    device = enrol(client, session, **https).headers["Set-Cookie"]
+    assert device.startswith("__Host-tsunagi_kiosk=") and "Secure" in device and "Path=/" in device
+    assert "HttpOnly" in device and "SameSite=Strict" in device and "Domain" not in device
     page = client.get("/k/lib-chuo/ja/", base_url="https://soudan.example.jp")
     assert page.headers["Strict-Transport-Security"].startswith("max-age=")
     assert "camera=()" in page.headers["Permissions-Policy"]

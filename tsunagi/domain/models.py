@@ -267,6 +267,27 @@ class AuditEvent(Base):
     remote_addr: Mapped[str | None] = mapped_column(String(64))
 
 
+class KioskDevice(Base):
+    """A browser enrolled as one place's kiosk. The coordinator adds it and gets a one-time
+    code; typed at the kiosk (`/k/enrol`), the code becomes a device token kept only in that
+    browser's HttpOnly cookie. Both are stored as hashes."""
+
+    __tablename__ = "kiosk_device"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
+    label: Mapped[str] = mapped_column(String(80))
+    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    code_expires_at: Mapped[datetime | None] = mapped_column()
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[CreatedAt]
+    enrolled_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+    location: Mapped[Location] = relationship()
+
+
 class KioskDraft(Base):
     """Answers of a resident still at the kiosk, held server-side (never in the browser).
 

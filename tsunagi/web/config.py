@@ -24,6 +24,11 @@ DEFAULTS = {
     # the headers are ignored). The client address they give keys rate limits and the audit.
     "PROXY_HOPS": 0,
     "KIOSK_DRAFT_TTL_MINUTES": 60,
+    # Whether a kiosk page needs an enrolled device (tsunagi.domain.kiosk_devices); default:
+    # yes, except in the demo, where any browser may try the public kiosks.
+    "KIOSK_ENROLMENT": None,
+    # POSTs per enrolled kiosk device (the journey takes about fifteen).
+    "KIOSK_RATE_LIMIT": "60 per minute",
     # Kiosk idle reset: a warning after this many seconds without input, then a countdown
     # (WCAG 2.2.1 wants at least 20 s to answer it) before the screen is cleared.
     "KIOSK_IDLE_SECONDS": 90,
@@ -132,11 +137,15 @@ def init_app(app: Flask, overrides: dict | None) -> None:
                 "`python -c 'import secrets; print(secrets.token_hex(32))'`, "
                 "or set TSUNAGI_DEMO=1 to run the demo."
             )
+    if app.config["KIOSK_ENROLMENT"] is None:
+        app.config["KIOSK_ENROLMENT"] = not app.config["DEMO"]
+    app.config["KIOSK_COOKIE_NAME"] = "tsunagi_kiosk"
     sealed.use(data_keys(app))
     if str(app.config.get("BASE_URL") or "").startswith("https://"):
         # Served over HTTPS: the session cookie is sent only over TLS, and the __Host-
         # prefix keeps it to this host and path (no subdomain can set or read it).
         app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["KIOSK_COOKIE_NAME"] = "__Host-tsunagi_kiosk"
         if app.config.get("SESSION_COOKIE_NAME") in (None, "session"):
             app.config["SESSION_COOKIE_NAME"] = "__Host-session"
             app.config["SESSION_COOKIE_PATH"] = "/"
