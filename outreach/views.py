@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from outreach import bp
 from tsunagi.domain.consent import CONTACT_PROBLEMS
 from tsunagi.domain.vocabulary import LOCALES
+from tsunagi.web import fonts
 from tsunagi.web.context import emergency_contacts
 
 FORM_ID = "intake-default"
@@ -39,6 +40,8 @@ def _assets_version() -> str:
     files = [p for p in sorted(STATIC.rglob("*")) if p.is_file()] + [shared / name for name in SHARED]
     for path in files:
         digest.update(path.name.encode() + path.read_bytes())
+    # The fonts' addresses change with their content (tsunagi.web.fonts): fonts.css's hash says it all.
+    digest.update(fonts.stylesheet_version().encode())
     return digest.hexdigest()[:16]
 
 
@@ -98,16 +101,21 @@ def manifest(locale: str):
 def service_worker():
     """The service worker, served from /outreach/ so that its scope is the app and never
     the kiosk. It lists what to keep for offline use: the shell of every locale, its
-    static files and the form spec (with the consent text) of every locale."""
+    static files, the form spec (with the consent text) of every locale, and the web font
+    files that draw the texts of every locale; other font files are kept as pages use them."""
     static = ["outreach.js", "queue.js", "conditions.js", "outreach.css"] + [f"icon-{s}.png" for s in ICON_SIZES]
     precache = [url_for("outreach.shell", locale=code) for code in LOCALES]
     precache += [url_for("outreach.manifest", locale=code) for code in LOCALES]
     precache += [url_for("outreach.static", filename=name) for name in static]
     precache += [url_for("static", filename=name) for name in SHARED]
     precache += [url_for("api.form_spec", form_id=FORM_ID, locale=code) for code in LOCALES]
+    precache.append(fonts.stylesheet_url())
+    needed = dict.fromkeys(name for code in LOCALES for name in fonts.locale_files(code))
+    precache += [url_for("static", filename=f"fonts/{name}") for name in needed]
     body = render_template("outreach/sw.js", version=_version(), precache=precache,
                            locales=list(LOCALES), scope=url_for("outreach.start"),
                            static_prefix=url_for("outreach.static", filename=""),
+                           fonts_prefix=url_for("static", filename="fonts/"),
                            forms_prefix=url_for("api.form_spec", form_id=FORM_ID))
     response = current_app.response_class(body, mimetype="text/javascript")
     return response

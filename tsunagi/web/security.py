@@ -44,4 +44,10 @@ def init_app(app: Flask) -> None:
         if not request.path.startswith("/static/") and "/static/" not in request.path:
             # Resident and provider pages must never be kept by a browser or a proxy.
             response.headers["Cache-Control"] = "no-store"
+        elif response.status_code == 200 and request.path.startswith(f"{app.static_url_path}/fonts/") and (
+                request.path.endswith(".woff2") or "v" in request.args):
+            # A font's address holds its package version and fonts.css's its hash
+            # (tsunagi.web.fonts): what an address gives never changes, so a kiosk and a
+            # phone fetch each once.
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
         return response
