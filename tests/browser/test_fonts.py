@@ -42,6 +42,8 @@ MARK_RUNS = """async (latin) => {
       if (latin) return document.createTextNode(text);
       const span = document.createElement("span");
       span.dataset.run = "";
+      // The run is drawn as its text was: in its parent's font, untouched by any rule.
+      span.style.font = "inherit";
       span.textContent = text;
       return span;
     });
@@ -59,13 +61,14 @@ MARK_RUNS = """async (latin) => {
 
 @pytest.fixture(scope="module")
 def latin_only_browser(browser, tmp_path_factory):
-    """Chromium that sees DejaVu and no other font: a Debian kiosk with default fonts
-    draws Korean, Devanagari, Thai and Burmese as boxes."""
+    """Chromium that sees DejaVu and no other font (Debian's aliases, none of its other
+    font directories): a Debian kiosk with default fonts draws Korean, Devanagari, Thai
+    and Burmese as boxes."""
     directory = tmp_path_factory.mktemp("fontconfig")
     conf = directory / "fonts.conf"
     conf.write_text(f"""<?xml version="1.0"?>
 <!DOCTYPE fontconfig SYSTEM "fonts.dtd">
-<fontconfig><dir>{LATIN_FONTS}</dir><cachedir>{directory / "cache"}</cachedir></fontconfig>
+<fontconfig><dir>{LATIN_FONTS}</dir><include ignore_missing="yes">/etc/fonts/conf.d</include><cachedir>{directory / "cache"}</cachedir></fontconfig>
 """)
     latin_only = browser.browser_type.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
                                              env={**os.environ, "FONTCONFIG_FILE": str(conf)})
