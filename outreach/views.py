@@ -18,6 +18,7 @@ from tsunagi.domain.consent import CONTACT_PROBLEMS
 from tsunagi.domain.vocabulary import LOCALES
 from tsunagi.web import fonts
 from tsunagi.web.context import emergency_contacts
+from tsunagi.web.i18n import html_lang
 
 FORM_ID = "intake-default"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -40,7 +41,7 @@ def _assets_version() -> str:
     files = [p for p in sorted(STATIC.rglob("*")) if p.is_file()] + [shared / name for name in SHARED]
     for path in files:
         digest.update(path.name.encode() + path.read_bytes())
-    # The fonts' addresses change with their content (tsunagi.web.fonts): fonts.css's hash says it all.
+    # The fonts' addresses change with their content (tsunagi.web.fonts): the stylesheets' hash says it all.
     digest.update(fonts.stylesheet_version().encode())
     return digest.hexdigest()[:16]
 
@@ -109,9 +110,9 @@ def service_worker():
     precache += [url_for("outreach.static", filename=name) for name in static]
     precache += [url_for("static", filename=name) for name in SHARED]
     precache += [url_for("api.form_spec", form_id=FORM_ID, locale=code) for code in LOCALES]
-    precache.append(fonts.stylesheet_url())
-    needed = dict.fromkeys(name for code in LOCALES for name in fonts.locale_files(code))
-    precache += [url_for("static", filename=f"fonts/{name}") for name in needed]
+    needed = dict.fromkeys(url for code in LOCALES for url in fonts.stylesheets(html_lang(code), official_names=True))
+    needed.update((url_for("static", filename=f"fonts/{name}"), None) for code in LOCALES for name in fonts.locale_files(code))
+    precache += list(needed)
     body = render_template("outreach/sw.js", version=_version(), precache=precache,
                            locales=list(LOCALES), scope=url_for("outreach.start"),
                            static_prefix=url_for("outreach.static", filename=""),

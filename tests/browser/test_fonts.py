@@ -134,11 +134,11 @@ def test_language_screen_and_question_steps_need_no_installed_font(live_server, 
 
 
 def test_without_the_fonts_the_same_screens_show_boxes(live_server, latin_only_browser):
-    # The check above can fail: with fonts.css refused, Burmese and Korean fall to DejaVu,
+    # The check above can fail: with the font stylesheets refused, Burmese and Korean fall to DejaVu,
     # which has no such glyphs, and Chinese is not drawn with a Chinese font.
     context = latin_only_browser.new_context(locale="en-US")
     page = context.new_page()
-    page.route("**/fonts/fonts.css*", lambda route: route.abort())
+    page.route("**/fonts/*.css*", lambda route: route.abort())
     base = f"{live_server.url}/k/lib-chuo"
     found = {}
     for locale in ("my", "ko", "zh_Hans"):

@@ -3,14 +3,21 @@
 A Debian kiosk with default fonts draws Korean, Devanagari, Thai and Burmese as boxes, and
 a stack that names a Japanese font first gives Chinese text Japanese glyph forms. So the
 product serves its own Noto fonts (SIL Open Font License 1.1) from
-`tsunagi/web/static/fonts/`: WOFF2 files cut by unicode range, weights 400 and 700, listed
-in one generated `fonts.css`. Because of `unicode-range`, a browser downloads only the
-files whose characters a page shows; `:lang()` picks the family, so each language gets
-its own glyph forms while Latin text keeps the system stack (`--latin` in kiosk.css).
+`tsunagi/web/static/fonts/`: WOFF2 files cut by unicode range, weights 400 and 700.
+Because of `unicode-range`, a browser downloads only the files whose characters a page
+shows; `:lang()` picks the family, so each language gets its own glyph forms while Latin
+text keeps the system stack (`--latin` in kiosk.css).
+
+The @font-face rules of a CJK family are long (some 100 KB a family: a range list per
+piece), so they are split by family and a page links only what it may show
+(`stylesheets()`): `fonts.css` (the `:lang()` rules and the pieces that draw every
+language's own name, for the language choices), the family of the page's own language,
+and on a page that shows official Japanese names (`{% set official_names = true %}`:
+the language screen, the receipt, the follow-up page, the outreach app) the Japanese one.
 
 `FONTS` is the one table: `script/build-fonts` (`python -m tsunagi.web.fonts build`)
 fetches its npm packages and writes the files; the page-weight bench and the outreach
-service worker read the generated `fonts.css` through `faces()` and `files_for()`.
+service worker read the generated stylesheets through `faces()` and `files_for()`.
 """
 from __future__ import annotations
 
@@ -26,7 +33,8 @@ from functools import lru_cache
 from pathlib import Path
 
 FONTS_DIR = Path(__file__).resolve().parent / "static" / "fonts"
-STYLESHEET = FONTS_DIR / "fonts.css"
+STYLESHEET = "fonts.css"
+OFFICIAL_LANG = "ja"  # the language of office and place names: every resident page may show them
 WEIGHTS = (400, 700)
 VERSION = "5.3.0"
 # fontsource numbers the pieces of a CJK font "[0]" ... "[119]"; the other scripts have one
@@ -47,6 +55,10 @@ class Font:
         # The version is in the path, so a file's address never changes its content and
         # browsers may keep it forever (tsunagi.web.security).
         return f"{self.package.rsplit('/', 1)[1]}-{VERSION}"
+
+    @property
+    def stylesheet(self) -> str:
+        return f"{self.directory}.css"
 
 
 FONTS = (
@@ -112,8 +124,8 @@ def parse_faces(css: str) -> list[Face]:
 
 @lru_cache(maxsize=1)
 def faces() -> tuple[Face, ...]:
-    """The faces of the generated fonts.css."""
-    return tuple(parse_faces(STYLESHEET.read_text(encoding="utf-8")))
+    """The faces of every family's generated stylesheet."""
+    return tuple(face for font in FONTS for face in parse_faces((FONTS_DIR / font.stylesheet).read_text(encoding="utf-8")))
 
 
 def files_for(text: str, lang: str, weights: tuple[int, ...] = WEIGHTS) -> list[str]:
@@ -152,19 +164,38 @@ def locale_files(locale: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def stylesheet_version() -> str:
-    """Changes with fonts.css, so its address may be cached as immutable like the fonts'."""
-    return hashlib.sha256(STYLESHEET.read_bytes()).hexdigest()[:12]
+    """Changes with any generated stylesheet, so their addresses may be cached as
+    immutable like the fonts' (tsunagi.web.security)."""
+    digest = hashlib.sha256()
+    for path in sorted(FONTS_DIR.glob("*.css")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
-def stylesheet_url() -> str:
-    """The address of fonts.css that pages link, with its version."""
+def stylesheet_names(lang: str, official_names: bool = False) -> list[str]:
+    """The generated stylesheets a page in language `lang` links, relative to FONTS_DIR;
+    with `official_names`, the page shows Japanese names (an office's, a place's) too."""
+    names = [STYLESHEET]
+    for font in (font_for(OFFICIAL_LANG) if official_names else None, font_for(lang)):
+        if font and font.stylesheet not in names:
+            names.append(font.stylesheet)
+    return names
+
+
+def stylesheets(lang: str | None = None, official_names: bool = False) -> list[str]:
+    """The addresses of the font stylesheets a page links, with their version; `lang`:
+    the page's language (default: the request's locale)."""
     from flask import url_for
+    from flask_babel import get_locale
 
-    return url_for("static", filename="fonts/fonts.css", v=stylesheet_version())
+    from tsunagi.web.i18n import html_lang
+
+    return [url_for("static", filename=f"fonts/{name}", v=stylesheet_version())
+            for name in stylesheet_names(lang or html_lang(get_locale()), official_names)]
 
 
 def init_app(app) -> None:
-    app.jinja_env.globals["fonts_stylesheet"] = stylesheet_url
+    app.jinja_env.globals["font_stylesheets"] = stylesheets
 
 
 # --- building the files (script/build-fonts) ----------------------------------------------
@@ -176,21 +207,36 @@ def _wanted(name: str, font: Font, weight: int) -> bool:
     return (NUMBERED in font.subsets and subset.isdigit()) or subset in font.subsets
 
 
-def _stylesheet(blocks: list[str]) -> str:
-    stacks = "\n".join(f':lang({font.lang}) {{ font-family: "{font.family}", var(--latin); }}' for font in FONTS)
-    return ("/* Generated by script/build-fonts from the @fontsource packages (SIL Open Font License 1.1,\n"
-            "   see the LICENSE beside each font): do not edit. */\n"
-            + stacks + "\n" + "\n".join(blocks) + "\n")
+HEADER = ("/* Generated by script/build-fonts from the @fontsource packages (SIL Open Font License 1.1,\n"
+          "   see the LICENSE beside each font): do not edit. */\n")
+
+
+def _write(name: str, lines: list[str]) -> None:
+    (FONTS_DIR / name).write_text(HEADER + "\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _names_stylesheet(blocks: dict[Font, list[str]]) -> list[str]:
+    """fonts.css: the :lang() rules, and the faces that draw each language's own name."""
+    from tsunagi.domain.vocabulary import LOCALES
+    from tsunagi.web.i18n import html_lang
+
+    lines = [f':lang({font.lang}) {{ font-family: "{font.family}", var(--latin); }}' for font in FONTS]
+    for font, rules in blocks.items():
+        names = "".join(label for code, label in LOCALES.items() if font_for(html_lang(code)) == font)
+        lines += [rule for rule in rules if any(parse_faces(rule)[0].covers(c) for c in names)]
+    return lines
 
 
 def build(workdir: Path) -> None:
     """Fetch every package of FONTS with `npm pack` into `workdir` and rewrite FONTS_DIR:
-    the wanted WOFF2 files of WEIGHTS, each package's LICENSE, and fonts.css."""
+    the wanted WOFF2 files of WEIGHTS, each package's LICENSE, one stylesheet per family
+    and fonts.css."""
     if FONTS_DIR.exists():
         shutil.rmtree(FONTS_DIR)
     FONTS_DIR.mkdir(parents=True)
-    blocks = []
+    blocks: dict[Font, list[str]] = {}
     for font in FONTS:
+        rules = blocks[font] = []
         spec = f"{font.package}@{VERSION}"
         tgz = subprocess.run(["npm", "pack", "--silent", spec], cwd=workdir, check=True,
                              capture_output=True, text=True).stdout.strip().splitlines()[-1]
@@ -209,13 +255,15 @@ def build(workdir: Path) -> None:
                 name = Path(face.file).name
                 shutil.copy(package / "files" / name, target / name)
                 ranges = ",".join(f"U+{low:X}" if low == high else f"U+{low:X}-{high:X}" for low, high in face.ranges)
-                blocks.append(f"@font-face {{ font-family: '{font.family}'; font-style: normal; font-display: swap; "
+                rules.append(f"@font-face {{ font-family: '{font.family}'; font-style: normal; font-display: swap; "
                               f"font-weight: {weight}; src: url({font.directory}/{name}) format('woff2'); "
                               f"unicode-range: {ranges}; }}")
-    STYLESHEET.write_text(_stylesheet(blocks), encoding="utf-8")
+        _write(font.stylesheet, rules)
+    _write(STYLESHEET, _names_stylesheet(blocks))
     faces.cache_clear()
+    stylesheet_version.cache_clear()
     total = sum(p.stat().st_size for p in FONTS_DIR.rglob("*.woff2"))
-    print(f"{len(blocks)} faces, {total / 1024 / 1024:.1f} MB of WOFF2 in {FONTS_DIR}")
+    print(f"{sum(map(len, blocks.values()))} faces, {total / 1024 / 1024:.1f} MB of WOFF2 in {FONTS_DIR}")
 
 
 def main(argv: list[str]) -> int:
