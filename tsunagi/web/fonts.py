@@ -215,15 +215,38 @@ def _write(name: str, lines: list[str]) -> None:
     (FONTS_DIR / name).write_text(HEADER + "\n".join(lines) + "\n", encoding="utf-8")
 
 
+def _rule(font: Font, weight: int, file: str, ranges) -> str:
+    ranges = ",".join(f"U+{low:X}" if low == high else f"U+{low:X}-{high:X}" for low, high in ranges)
+    return (f"@font-face {{ font-family: '{font.family}'; font-style: normal; font-display: swap; "
+            f"font-weight: {weight}; src: url({file}) format('woff2'); unicode-range: {ranges}; }}")
+
+
 def _names_stylesheet(blocks: dict[Font, list[str]]) -> list[str]:
-    """fonts.css: the :lang() rules, and the faces that draw each language's own name."""
+    """fonts.css: the :lang() rules, and faces cut to the characters of each language's
+    own name (the language choices show every one; the whole pieces that hold them weigh
+    some 370 KB)."""
+    from fontTools import subset
+
     from tsunagi.domain.vocabulary import LOCALES
     from tsunagi.web.i18n import html_lang
 
     lines = [f':lang({font.lang}) {{ font-family: "{font.family}", var(--latin); }}' for font in FONTS]
     for font, rules in blocks.items():
-        names = "".join(label for code, label in LOCALES.items() if font_for(html_lang(code)) == font)
-        lines += [rule for rule in rules if any(parse_faces(rule)[0].covers(c) for c in names)]
+        names = {c for code, label in LOCALES.items() if font_for(html_lang(code)) == font for c in label} - {" "}
+        for rule in rules:
+            face = parse_faces(rule)[0]
+            chars = sorted(c for c in names if face.covers(c))
+            if face.weight != WEIGHTS[0] or not chars:
+                continue  # the names are not bold: a bold one is drawn from these
+            options = subset.Options()
+            options.flavor, options.layout_features, options.name_IDs = "woff2", ["*"], ["*"]
+            cut = subset.load_font(str(FONTS_DIR / face.file), options)
+            subsetter = subset.Subsetter(options)
+            subsetter.populate(unicodes=[ord(c) for c in chars])
+            subsetter.subset(cut)
+            name = f"{font.directory}/names-{Path(face.file).name}"
+            subset.save_font(cut, str(FONTS_DIR / name), options)
+            lines.append(_rule(font, face.weight, name, [(ord(c), ord(c)) for c in chars]))
     return lines
 
 
@@ -254,10 +277,7 @@ def build(workdir: Path) -> None:
                     continue
                 name = Path(face.file).name
                 shutil.copy(package / "files" / name, target / name)
-                ranges = ",".join(f"U+{low:X}" if low == high else f"U+{low:X}-{high:X}" for low, high in face.ranges)
-                rules.append(f"@font-face {{ font-family: '{font.family}'; font-style: normal; font-display: swap; "
-                              f"font-weight: {weight}; src: url({font.directory}/{name}) format('woff2'); "
-                              f"unicode-range: {ranges}; }}")
+                rules.append(_rule(font, weight, f"{font.directory}/{name}", face.ranges))
         _write(font.stylesheet, rules)
     _write(STYLESHEET, _names_stylesheet(blocks))
     faces.cache_clear()
