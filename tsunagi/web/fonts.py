@@ -8,10 +8,11 @@ Because of `unicode-range`, a browser downloads only the files whose characters 
 shows; `:lang()` picks the family, so each language gets its own glyph forms while Latin
 text keeps the system stack (`--latin` in kiosk.css).
 
-The @font-face rules of a CJK family are long (some 100 KB a family: a range list per
-piece), so they are split by family and a page links only what it may show
-(`stylesheets()`): `fonts.css` (the `:lang()` rules and the pieces that draw every
-language's own name, for the language choices), the family of the page's own language,
+The @font-face rules of a CJK family are long (a range list per piece: 150-200 KB a
+family, 46-66 KB compressed), so they are split by family and a page links only what it
+may show (`stylesheets()`): `fonts.css` (the `:lang()` rules and faces cut to the
+characters of every language's own name, for the language choices), the family of the
+page's own language,
 and on a page that shows official Japanese names (`{% set official_names = true %}`:
 the language screen, the receipt, the follow-up page, the outreach app) the Japanese one.
 
@@ -32,9 +33,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from flask import Flask, url_for
+from flask_babel import get_locale
+
+from tsunagi.domain.vocabulary import LOCALES
+from tsunagi.web.i18n import catalog_text, html_lang
+
 FONTS_DIR = Path(__file__).resolve().parent / "static" / "fonts"
 STYLESHEET = "fonts.css"
-OFFICIAL_LANG = "ja"  # the language of office and place names: every resident page may show them
+OFFICIAL_LANG = "ja"  # the language of the official names of offices and places
 WEIGHTS = (400, 700)
 VERSION = "5.3.0"
 # fontsource numbers the pieces of a CJK font "[0]" ... "[119]"; the other scripts have one
@@ -156,9 +163,6 @@ def uncovered(text: str, lang: str) -> set[str]:
 def locale_files(locale: str) -> tuple[str, ...]:
     """The font files that draw every text of `locale`'s catalog and its language name:
     what a page in `locale` may fetch, short of names and what a person typed."""
-    from tsunagi.domain.vocabulary import LOCALES
-    from tsunagi.web.i18n import catalog_text, html_lang
-
     return tuple(files_for(catalog_text(locale) + LOCALES[locale], html_lang(locale)))
 
 
@@ -185,16 +189,11 @@ def stylesheet_names(lang: str, official_names: bool = False) -> list[str]:
 def stylesheets(lang: str | None = None, official_names: bool = False) -> list[str]:
     """The addresses of the font stylesheets a page links, with their version; `lang`:
     the page's language (default: the request's locale)."""
-    from flask import url_for
-    from flask_babel import get_locale
-
-    from tsunagi.web.i18n import html_lang
-
     return [url_for("static", filename=f"fonts/{name}", v=stylesheet_version())
             for name in stylesheet_names(lang or html_lang(get_locale()), official_names)]
 
 
-def init_app(app) -> None:
+def init_app(app: Flask) -> None:
     app.jinja_env.globals["font_stylesheets"] = stylesheets
 
 
@@ -225,10 +224,7 @@ def _names_stylesheet(blocks: dict[Font, list[str]]) -> list[str]:
     """fonts.css: the :lang() rules, and faces cut to the characters of each language's
     own name (the language choices show every one; the whole pieces that hold them weigh
     some 370 KB)."""
-    from fontTools import subset
-
-    from tsunagi.domain.vocabulary import LOCALES
-    from tsunagi.web.i18n import html_lang
+    from fontTools import subset  # the "fonts" extra: only script/build-fonts needs it
 
     lines = [f':lang({font.lang}) {{ font-family: "{font.family}", var(--latin); }}' for font in FONTS]
     for font, rules in blocks.items():
