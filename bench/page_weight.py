@@ -6,7 +6,13 @@ Flask test client on a throwaway SQLite database with the demo municipality, the
 one line per screen and the totals. A screen's weight counts its stylesheets and scripts
 (a cold cache); the journey counts each of them once, since the browser keeps them.
 
+Fonts are counted apart (a kiosk or phone fetches each once and keeps it for good): the
+font stylesheets the screen links (gzip -6) and the WOFF2 pieces whose unicode ranges
+hold a character of the screen's text in its language, both weights (400 and 700): an
+upper bound, since a browser fetches a bold piece only for bold text.
+
     .venv/bin/python bench/page_weight.py [locale] [furigana]
+    .venv/bin/python bench/page_weight.py all      # one line per shipped locale
 
 With `furigana` the journey is walked with furigana shown (?furigana=1; ja and ja@easy).
 """
@@ -18,12 +24,16 @@ import re
 import secrets
 import sys
 import tempfile
+from collections import defaultdict
+from html.parser import HTMLParser
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from tsunagi import create_app
 from tsunagi.domain import municipality, sealed
+from tsunagi.domain.vocabulary import LOCALES
+from tsunagi.web import fonts
 from tsunagi.web.db import make_engine, upgrade
 
 # A throwaway database: a throwaway data key.
@@ -44,8 +54,51 @@ ANSWERS = {
 CONSENT = {"share": "yes", "multi_agency_meeting": "yes", "contact_methods": ["phone"]}
 
 
+FONTS_URL = "/static/shared/fonts/"
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
 def gz(body: bytes) -> int:
     return len(gzip.compress(body, compresslevel=6, mtime=0))
+
+
+class TextByLanguage(HTMLParser):
+    """The text of a page by the language of the element that holds it (lang=)."""
+
+    def __init__(self):
+        super().__init__()
+        self.langs: list[str] = []
+        self.skip = 0
+        self.texts: dict[str, list[str]] = defaultdict(list)
+
+    def handle_starttag(self, tag, attrs):
+        if tag in VOID:
+            return
+        self.langs.append(dict(attrs).get("lang") or (self.langs[-1] if self.langs else "en"))
+        self.skip += tag in ("script", "style", "template")
+
+    def handle_endtag(self, tag):
+        if tag in VOID or not self.langs:
+            return
+        self.langs.pop()
+        self.skip -= tag in ("script", "style", "template")
+
+    def handle_data(self, data):
+        if not self.skip and self.langs:
+            self.texts[self.langs[-1]].append(data)
+
+
+def font_files(html: str, stylesheets: dict[str, str]) -> set[str]:
+    """The WOFF2 pieces a screen's text needs, among the faces its font stylesheets declare."""
+    parser = TextByLanguage()
+    parser.feed(html)
+    faces = [face for css in stylesheets.values() for face in fonts.parse_faces(css)]
+    needed = set()
+    for lang, texts in parser.texts.items():
+        font = fonts.font_for(lang)
+        chars = set("".join(texts))
+        needed |= {face.file for face in faces if font and face.family == font.family and any(map(face.covers, chars))}
+    return needed
 
 
 class Journey:
@@ -81,12 +134,41 @@ class Journey:
         url = self.post(f"{base}/consent{query}", html, CONSENT)
         self.get("receipt", url)
 
-    def asset_size(self, url: str) -> int:
+    def asset(self, url: str) -> bytes:
         response = self.client.get(url)
         assert response.status_code == 200, url
-        size = gz(response.get_data())
+        body = response.get_data()
         response.close()
-        return size
+        return body
+
+    def asset_size(self, url: str) -> int:
+        return gz(self.asset(url))
+
+    def fonts(self, html: bytes, urls: list[str]) -> tuple[set[str], set[str]]:
+        """The font stylesheets a screen links and the pieces its text needs."""
+        sheets = {u: self.asset(u).decode() for u in urls if u.startswith(FONTS_URL)}
+        return set(sheets), font_files(html.decode(), sheets)
+
+
+def woff2_size(name: str) -> int:
+    return (fonts.FONTS_DIR / name).stat().st_size  # already compressed
+
+
+def measure(app, locale: str, query: str = "") -> dict:
+    """Weights of one journey: per screen (name, HTML, CSS+JS, fonts) and the totals."""
+    journey = Journey(app.test_client())
+    journey.run(locale, query)
+    assets = {u: journey.asset_size(u) for _, _, urls in journey.screens for u in urls}
+    screens, journey_total, all_fonts = [], sum(s for u, s in assets.items() if not u.startswith(FONTS_URL)), set()
+    for name, html, urls in journey.screens:
+        sheets, pieces = journey.fonts(html, urls)
+        font_bytes = sum(assets[u] for u in sheets) + sum(map(woff2_size, pieces))
+        all_fonts |= sheets | pieces
+        extra = sum(assets[u] for u in urls if not u.startswith(FONTS_URL))
+        screens.append((name, gz(html), extra, font_bytes))
+        journey_total += gz(html)
+    journey_fonts = sum(assets[u] if u in assets else woff2_size(u) for u in all_fonts)
+    return {"screens": screens, "assets": assets, "journey": journey_total, "journey_fonts": journey_fonts}
 
 
 def demo_app(tmp: str):
@@ -102,27 +184,42 @@ def demo_app(tmp: str):
     return app, engine
 
 
+def verdict(size: int, goal: int) -> str:
+    return "ok" if size <= goal else "OVER"
+
+
+def every_locale(app) -> None:
+    print("first screen in each locale (its welcome), gzip -6; fonts apart (stylesheets + WOFF2, "
+          "fetched once, kept for good)")
+    print(f"{'locale':<10}{'screen':>9}{'goal':>6}{'fonts':>10}{'journey':>10}{'goal':>6}{'fonts':>10}")
+    for locale in LOCALES:
+        weights = measure(app, locale)
+        _, page, extra, font_bytes = weights["screens"][1]
+        print(f"{locale:<10}{(page + extra) / 1024:>8.1f}K{verdict(page + extra, FIRST_SCREEN_GOAL):>6}"
+              f"{font_bytes / 1024:>9.1f}K{weights['journey'] / 1024:>9.1f}K"
+              f"{verdict(weights['journey'], JOURNEY_GOAL):>6}{weights['journey_fonts'] / 1024:>9.1f}K")
+
+
 def main(locale: str = "en", furigana: str = "") -> None:
     with tempfile.TemporaryDirectory() as tmp:
         app, engine = demo_app(tmp)
-        journey = Journey(app.test_client())
-        journey.run(locale, "?furigana=1" if furigana == "furigana" else "")
-        assets = {u: journey.asset_size(u) for _, _, urls in journey.screens for u in urls}
-
-        print(f"kiosk journey in {locale!r}{' with furigana' if furigana else ''}, gzip -6 (HTML + CSS + JS; cold cache per screen)")
-        print(f"{'screen':<22}{'HTML':>9}{'CSS+JS':>9}{'screen':>9}")
-        journey_total = sum(assets.values())
-        first = None
-        for name, html, urls in journey.screens:
-            page, extra = gz(html), sum(assets[u] for u in urls)
-            first = page + extra if first is None else first
-            journey_total += page
-            print(f"{name:<22}{page / 1024:>8.1f}K{extra / 1024:>8.1f}K{(page + extra) / 1024:>8.1f}K")
-        print("assets: " + ", ".join(f"{u} {s / 1024:.1f}K" for u, s in assets.items()))
-        print(f"first screen: {first / 1024:.1f} KB (goal <= {FIRST_SCREEN_GOAL // 1024} KB) "
-              f"{'ok' if first <= FIRST_SCREEN_GOAL else 'OVER'}")
-        print(f"whole journey ({len(journey.screens)} screens, assets once): {journey_total / 1024:.1f} KB "
-              f"(goal <= {JOURNEY_GOAL // 1024} KB) {'ok' if journey_total <= JOURNEY_GOAL else 'OVER'}")
+        if locale == "all":
+            every_locale(app)
+        else:
+            weights = measure(app, locale, "?furigana=1" if furigana == "furigana" else "")
+            print(f"kiosk journey in {locale!r}{' with furigana' if furigana else ''}, gzip -6 "
+                  "(HTML + CSS + JS; cold cache per screen; fonts apart)")
+            print(f"{'screen':<22}{'HTML':>9}{'CSS+JS':>9}{'screen':>9}{'fonts':>10}")
+            for name, page, extra, font_bytes in weights["screens"]:
+                print(f"{name:<22}{page / 1024:>8.1f}K{extra / 1024:>8.1f}K{(page + extra) / 1024:>8.1f}K"
+                      f"{font_bytes / 1024:>9.1f}K")
+            print("assets: " + ", ".join(f"{u} {s / 1024:.1f}K" for u, s in weights["assets"].items()))
+            _, page, extra, font_bytes = weights["screens"][0]
+            print(f"first screen: {(page + extra) / 1024:.1f} KB (goal <= {FIRST_SCREEN_GOAL // 1024} KB) "
+                  f"{verdict(page + extra, FIRST_SCREEN_GOAL)}; fonts {font_bytes / 1024:.1f} KB apart")
+            print(f"whole journey ({len(weights['screens'])} screens, assets once): {weights['journey'] / 1024:.1f} KB "
+                  f"(goal <= {JOURNEY_GOAL // 1024} KB) {verdict(weights['journey'], JOURNEY_GOAL)}; "
+                  f"fonts {weights['journey_fonts'] / 1024:.1f} KB apart, each once")
         app.extensions["tsunagi.db"].kw["bind"].dispose()
         engine.dispose()
 

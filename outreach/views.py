@@ -16,7 +16,9 @@ from flask_babel import gettext as _
 from outreach import bp
 from tsunagi.domain.consent import CONTACT_PROBLEMS
 from tsunagi.domain.vocabulary import LOCALES
+from tsunagi.web import fonts
 from tsunagi.web.context import emergency_contacts
+from tsunagi.web.i18n import html_lang
 
 FORM_ID = "intake-default"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -39,6 +41,8 @@ def _assets_version() -> str:
     files = [p for p in sorted(STATIC.rglob("*")) if p.is_file()] + [shared / name for name in SHARED]
     for path in files:
         digest.update(path.name.encode() + path.read_bytes())
+    # The fonts' addresses change with their content (tsunagi.web.fonts): the stylesheets' hash says it all.
+    digest.update(fonts.stylesheet_version().encode())
     return digest.hexdigest()[:16]
 
 
@@ -98,16 +102,21 @@ def manifest(locale: str):
 def service_worker():
     """The service worker, served from /outreach/ so that its scope is the app and never
     the kiosk. It lists what to keep for offline use: the shell of every locale, its
-    static files and the form spec (with the consent text) of every locale."""
+    static files, the form spec (with the consent text) of every locale, and the web font
+    files that draw the texts of every locale; other font files are kept as pages use them."""
     static = ["outreach.js", "queue.js", "conditions.js", "outreach.css"] + [f"icon-{s}.png" for s in ICON_SIZES]
     precache = [url_for("outreach.shell", locale=code) for code in LOCALES]
     precache += [url_for("outreach.manifest", locale=code) for code in LOCALES]
     precache += [url_for("outreach.static", filename=name) for name in static]
     precache += [url_for("static", filename=name) for name in SHARED]
     precache += [url_for("api.form_spec", form_id=FORM_ID, locale=code) for code in LOCALES]
+    needed = dict.fromkeys(url for code in LOCALES for url in fonts.stylesheets(html_lang(code), official_names=True))
+    needed.update((url_for("static", filename=f"fonts/{name}"), None) for code in LOCALES for name in fonts.locale_files(code))
+    precache += list(needed)
     body = render_template("outreach/sw.js", version=_version(), precache=precache,
                            locales=list(LOCALES), scope=url_for("outreach.start"),
                            static_prefix=url_for("outreach.static", filename=""),
+                           fonts_prefix=url_for("static", filename="fonts/"),
                            forms_prefix=url_for("api.form_spec", form_id=FORM_ID))
     response = current_app.response_class(body, mimetype="text/javascript")
     return response

@@ -16,7 +16,7 @@ def create_app(config: dict | None = None) -> Flask:
     from forms.spec import load_consent
     from tsunagi.domain import data_keys, sealed
     from tsunagi.domain.triage.rules import load_policy
-    from tsunagi.web import cli, errors, i18n, security
+    from tsunagi.web import cli, errors, fonts, i18n, security
     from tsunagi.web import config as settings
     from tsunagi.web.extensions import csrf, db, limiter, login_manager
 
@@ -39,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
         # app inherits it, and a refused start leaves nothing open.
         engine.dispose()
     i18n.init_app(app)
+    fonts.init_app(app)
     # Consent the resident did not understand is no consent: its text must exist in every
     # shipped locale, or the app does not start.
     consent_text = load_consent()

@@ -81,6 +81,22 @@ def missing_translations(msgids: list[str]) -> dict[str, list[str]]:
     return missing
 
 
+def catalog_text(locale: str) -> str:
+    """Every text of `locale`'s compiled catalog, joined (English: the source texts)."""
+    from babel.messages.mofile import read_mo
+
+    mo = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.mo"
+    if not mo.exists():
+        return ""
+    with mo.open("rb") as handle:
+        catalog = read_mo(handle)
+    texts: list[str] = []
+    for message in catalog:
+        text = message.id if locale == "en" else message.string
+        texts += [text] if isinstance(text, str) else list(text)  # plural forms: a tuple
+    return "\n".join(texts)
+
+
 def require_translations(msgids: list[str], what: str) -> None:
     """:raise MissingTranslations: naming `what`, the locale and the first missing text."""
     missing = missing_translations(msgids)

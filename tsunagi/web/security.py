@@ -2,6 +2,8 @@
 from flask import Flask, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from tsunagi.web import fonts
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -44,4 +46,10 @@ def init_app(app: Flask) -> None:
         if not request.path.startswith("/static/") and "/static/" not in request.path:
             # Resident and provider pages must never be kept by a browser or a proxy.
             response.headers["Cache-Control"] = "no-store"
+        elif response.status_code == 200 and request.path.startswith(f"{app.static_url_path}/fonts/") and (
+                request.path.endswith(".woff2") or request.args.get("v") == fonts.stylesheet_version()):
+            # A font's address holds its package version and a font stylesheet's its hash
+            # (tsunagi.web.fonts): what such an address gives never changes, so a kiosk and
+            # a phone fetch each once.
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
         return response

@@ -11,6 +11,7 @@ const LOCALES = {{ locales|tojson }};
 const SCOPE = {{ scope|tojson }};
 const STATIC_PREFIX = {{ static_prefix|tojson }};
 const FORMS_PREFIX = {{ forms_prefix|tojson }};
+const FONTS_PREFIX = {{ fonts_prefix|tojson }};
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -81,6 +82,10 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(start(request));
   } else if (url.pathname.startsWith(STATIC_PREFIX)) {
     event.respondWith(cacheFirst(request));  // renamed by VERSION when any of them changes
+  } else if (url.pathname.startsWith(FONTS_PREFIX)) {
+    // A font's address never changes its content; those no text of a locale needs (rare
+    // kanji in a name) are kept once a page has used them.
+    event.respondWith(cacheFirst(request));
   } else if (url.pathname === FORMS_PREFIX || url.pathname.startsWith(SCOPE) ||
              PRECACHE.includes(url.pathname + url.search)) {
     event.respondWith(networkFirst(request));
