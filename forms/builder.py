@@ -9,6 +9,7 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectChoice,
+    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -120,3 +121,13 @@ class ConsentForm(FlaskForm):
 class LoginForm(FlaskForm):
     username = StringField(_l("User name"), filters=[typed_filter], validators=[InputRequired()])
     password = PasswordField(_l("Password"), validators=[InputRequired()])
+
+
+class WebhookForm(FlaskForm):
+    """An office's webhook, set by the admin: the address its system listens on and the
+    shared secret the signatures are made with (never shown again)."""
+
+    provider = SelectField(_l("Office"), validators=[InputRequired()])
+    url = StringField(_l("Address (URL)"), filters=[lambda v: v.strip() if isinstance(v, str) else v],
+                      validators=[InputRequired(), Length(max=500)])
+    secret = PasswordField(_l("Secret (at least 16 characters)"), validators=[InputRequired(), Length(min=16, max=200)])

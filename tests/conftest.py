@@ -235,3 +235,27 @@ def make_intake(session, demo):
 @pytest.fixture
 def submitted(make_intake):
     return make_intake()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback (aiosmtpd): `.port`, and `.received`, a list of
+    (recipients, message text) in arrival order."""
+    from aiosmtpd.controller import Controller
+
+    from tests.browser.conftest import free_port
+
+    class Handler:
+        received: list[tuple[list[str], str]] = []
+
+        async def handle_DATA(self, server, smtp_session, envelope):
+            self.received.append((envelope.rcpt_tos, envelope.content.decode()))
+            return "250 OK"
+
+    handler = Handler()
+    handler.received = []
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    handler.port = controller.port
+    yield handler
+    controller.stop()
