@@ -1,4 +1,4 @@
-"""scheduled jobs and notifications: job locks, digests, overdue notices, webhooks and their deliveries
+"""scheduled jobs and notifications: job locks, notices given about intakes, webhooks and their deliveries
 
 Revision ID: 0011
 Revises: 0010
@@ -24,12 +24,7 @@ def upgrade() -> None:
         sa.Column("last_run_at", TS),
     )
     op.create_table(
-        "office_digest",
-        sa.Column("provider_id", sa.Integer, sa.ForeignKey("provider.id"), primary_key=True),
-        sa.Column("covered_until", TS, nullable=False),
-    )
-    op.create_table(
-        "overdue_notice",
+        "intake_notice",
         sa.Column("intake_id", sa.String(32), sa.ForeignKey("intake.id"), primary_key=True),
         sa.Column("kind", sa.String(16), primary_key=True),
         sa.Column("routed_at", TS, primary_key=True),
@@ -62,5 +57,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_webhook_delivery_due", table_name="webhook_delivery")
-    for table in ("webhook_delivery", "webhook", "overdue_notice", "office_digest", "job_lock"):
+    for table in ("webhook_delivery", "webhook", "intake_notice", "job_lock"):
         op.drop_table(table)

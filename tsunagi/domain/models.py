@@ -440,23 +440,15 @@ class JobLock(Base):
     last_run_at: Mapped[datetime | None] = mapped_column()
 
 
-class OfficeDigest(Base):
-    """Up to when an office's intakes were counted in its last notification digest."""
+class IntakeNotice(Base):
+    """A notification already given about an intake's current routing: counted in its
+    office's digest, an overdue reminder (to the office), an escalation (to the
+    coordinator). A return or transfer routes the intake anew, and its notices start over."""
 
-    __tablename__ = "office_digest"
-
-    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"), primary_key=True)
-    covered_until: Mapped[datetime] = mapped_column()
-
-
-class OverdueNotice(Base):
-    """An overdue reminder (to the office) or escalation (to the coordinator) already sent
-    for an intake's current routing: a return or transfer routes it anew, and the clock too."""
-
-    __tablename__ = "overdue_notice"
+    __tablename__ = "intake_notice"
 
     intake_id: Mapped[str] = mapped_column(ForeignKey("intake.id"), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # reminder | escalation
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # digest | reminder | escalation
     routed_at: Mapped[datetime] = mapped_column(primary_key=True)
     sent_at: Mapped[CreatedAt]
 

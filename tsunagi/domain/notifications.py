@@ -18,11 +18,11 @@ from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from typing import Callable
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, exists, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from tsunagi.domain import overdue
-from tsunagi.domain.models import Intake, OfficeDigest, OutboxMessage, OverdueNotice, Provider, User
+from tsunagi.domain.models import Intake, IntakeNotice, OutboxMessage, Provider, User
 from tsunagi.domain.vocabulary import WAITING
 
 Send = Callable[[OutboxMessage], None]
@@ -85,33 +85,37 @@ def notify_provider(session: Session, provider_id: int, links: Links,
     return _write(session, _office_addresses(session, provider_id), subject, body)
 
 
-def digest(session: Session, links: Links, gettext: Callable[[str], str], *, every: timedelta,
-           now: datetime | None = None) -> list[OutboxMessage]:
-    """One message per office that received intakes since its last digest (or, the first
-    time, within `every`): how many came, how many wait, how many are urgent. The jobs
-    runner calls it once per `every`, so an office hears at most that often."""
-    now = now or datetime.now(timezone.utc)
-    since = func.coalesce(OfficeDigest.covered_until, now - every)
-    rows = session.execute(
-        select(Intake.provider_id, func.count()).select_from(Intake)
-        .outerjoin(OfficeDigest, OfficeDigest.provider_id == Intake.provider_id)
-        .where(Intake.provider_id.is_not(None), Intake.status.in_(WAITING), Intake.routed_at > since,
-               Intake.routed_at <= now)
-        .group_by(Intake.provider_id)).all()
+def _not_noticed(kind: str):
+    """The intake has no notice of `kind` for its current routing."""
+    return ~exists().where(IntakeNotice.intake_id == Intake.id, IntakeNotice.kind == kind,
+                           IntakeNotice.routed_at == Intake.routed_at)
+
+
+def _mark(session: Session, ids: list[str], kind: str) -> None:
+    """Record notices of `kind` for `ids`, copying each routing time as the database keeps
+    it (so it compares equal, whatever precision the column was written with)."""
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        session.execute(insert(IntakeNotice).from_select(
+            ["intake_id", "kind", "routed_at"],
+            select(Intake.id, literal(kind), Intake.routed_at).where(Intake.id.in_(chunk), _not_noticed(kind))))
+
+
+def digest(session: Session, links: Links, gettext: Callable[[str], str]) -> list[OutboxMessage]:
+    """One message per office that received intakes not yet counted in a digest: how many
+    came, how many wait, how many are urgent. The jobs runner calls it once per interval
+    (TSUNAGI_NOTIFY_DIGEST_MINUTES), so an office hears at most that often."""
+    rows = session.execute(select(Intake.id, Intake.provider_id).where(
+        Intake.provider_id.is_not(None), Intake.status.in_(WAITING), _not_noticed("digest"))).all()
+    _mark(session, [row.id for row in rows], "digest")
     messages: list[OutboxMessage] = []
-    for provider_id, new in rows:
+    for provider_id, new in sorted(Counter(row.provider_id for row in rows).items()):
         waiting, urgent = _waiting(session, provider_id)
         subject = gettext("Tsunagi: %(new)s new intakes (%(urgent)s urgent)") % {"new": new, "urgent": urgent}
         body = gettext("%(new)s new intakes came to your office since the last message. %(waiting)s intakes are "
                        "waiting, %(urgent)s of them urgent.\nOpen the inbox to see them:\n%(url)s\n") % {
             "new": new, "waiting": waiting, "urgent": urgent, "url": links.inbox}
         messages += _write(session, _office_addresses(session, provider_id), subject, body)
-    for provider_id in session.scalars(select(Provider.id)):
-        mark = session.get(OfficeDigest, provider_id)
-        if mark is None:
-            session.add(OfficeDigest(provider_id=provider_id, covered_until=now))
-        else:
-            mark.covered_until = now
     session.flush()
     return messages
 
@@ -141,21 +145,23 @@ def overdue_reminders(session: Session, policy: overdue.Policy, links: Links, ge
     (once too). Counts per office only."""
     now = now or datetime.now(timezone.utc)
     waiting = session.execute(
-        select(Intake.id, Intake.provider_id, Intake.priority, Intake.routed_at, Intake.status)
+        select(Intake.id, Intake.provider_id, Intake.priority, Intake.routed_at, Intake.status,
+               (~_not_noticed("reminder")).label("reminder"), (~_not_noticed("escalation")).label("escalation"))
         .where(Intake.status.in_(WAITING), Intake.provider_id.is_not(None),
                Intake.routed_at < now - timedelta(hours=min(policy.urgent_hours, 24))))
-    sent = {(n.intake_id, n.kind, n.routed_at) for n in session.scalars(
-        select(OverdueNotice).join(Intake, Intake.id == OverdueNotice.intake_id).where(Intake.status.in_(WAITING)))}
     reminders: Counter[int] = Counter()
     escalations: Counter[int] = Counter()
+    marks: dict[str, list[str]] = {"reminder": [], "escalation": []}
     for row in waiting:
         if not overdue.is_overdue(row, policy, now):
             continue
         for kind, counter, due in (("reminder", reminders, True),
                                    ("escalation", escalations, now > overdue.deadline(row, policy) + escalate_after)):
-            if due and (row.id, kind, row.routed_at) not in sent:
+            if due and not getattr(row, kind):
                 counter[row.provider_id] += 1
-                session.add(OverdueNotice(intake_id=row.id, kind=kind, routed_at=row.routed_at))
+                marks[kind].append(row.id)
+    for kind, ids in marks.items():
+        _mark(session, ids, kind)
     messages: list[OutboxMessage] = []
     for provider_id, n in sorted(reminders.items()):
         subject = gettext("Tsunagi: %(n)s intakes are overdue") % {"n": n}

@@ -34,8 +34,7 @@ class Job:
 
 
 def _digest(now: datetime) -> str:
-    every = timedelta(minutes=int(current_app.config["NOTIFY_DIGEST_MINUTES"]))
-    messages = notifications.digest(db.session, staff_links(), gettext_in(PROVIDER_LOCALE), every=every, now=now)
+    messages = notifications.digest(db.session, staff_links(), gettext_in(PROVIDER_LOCALE))
     db.session.commit()
     send_notifications(db.session, messages)
     return f"{len(messages)} digest messages"
