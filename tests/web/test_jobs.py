@@ -133,7 +133,7 @@ def test_overdue_intakes_remind_the_office_then_the_coordinator(mail_app, sessio
     # once per intake: the next pass (made due) sends nothing new
     session.execute(JobLock.__table__.update().where(JobLock.name == "overdue").values(due_at=now))
     session.commit()
-    assert "overdue: 0 overdue reminders" in run_jobs(mail_app)
+    assert "overdue: nothing to do" in run_jobs(mail_app)
     assert len(smtp_server.received) == 2
 
 
@@ -288,3 +288,14 @@ def test_two_jobs_run_once_commands_at_the_same_time_run_each_job_once(database_
     lines = "".join(out for out, _err in outputs).splitlines()
     ran = sorted(line.split(":", 1)[0] for line in lines)
     assert ran == sorted(["digest", "overdue", "webhooks", "unsent_mail", "retention"]), outputs
+
+
+def test_the_delivery_log_forgets_ended_deliveries_after_its_days(session, demo, make_intake):
+    intake = make_intake().intake
+    webhooks.register(session, intake.provider, "https://office.example.jp/hook", SECRET)
+    old, recent, pending = (webhooks.record(session, intake, "routed") for _ in range(3))
+    now = datetime.now(timezone.utc)
+    old.delivered_at, recent.gave_up_at = now - timedelta(days=91), now - timedelta(days=1)
+    session.commit()
+    assert webhooks.purge(session, now - timedelta(days=90)) == 1
+    assert {d.id for d in session.scalars(select(WebhookDelivery))} == {recent.id, pending.id}

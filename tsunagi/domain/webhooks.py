@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from tsunagi.domain.models import Intake, Provider, Webhook, WebhookDelivery
@@ -169,3 +169,9 @@ def deliver_due(session: Session, settings: Settings = Settings(), now: datetime
             failed += 1
         session.commit()
     return delivered, failed
+
+
+def purge(session: Session, before: datetime) -> int:
+    """Delete the log of deliveries that ended (delivered or given up) before `before`."""
+    return session.execute(delete(WebhookDelivery).where(
+        or_(WebhookDelivery.delivered_at < before, WebhookDelivery.gave_up_at < before))).rowcount or 0

@@ -73,6 +73,8 @@ DEFAULTS = {
     "WEBHOOK_MAX_ATTEMPTS": 8,
     "WEBHOOK_RETRY_SECONDS": 60,
     "WEBHOOK_TIMEOUT_SECONDS": 10,
+    # The delivery log keeps ended deliveries this many days (the daily retention job).
+    "WEBHOOK_LOG_DAYS": 90,
     # A municipality's own rules file (see tsunagi/domain/triage/default.yaml); default: DOMAIN.md's.
     "TRIAGE_RULES_FILE": None,
 }

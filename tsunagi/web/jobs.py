@@ -30,14 +30,14 @@ logger = logging.getLogger(__name__)
 class Job:
     name: str
     every: Callable[[dict], timedelta]  # from the settings
-    run: Callable[[datetime], str]  # returns what it did, one line for the log
+    run: Callable[[datetime], str]  # returns what it did, one line for the log ("" for nothing)
 
 
 def _digest(now: datetime) -> str:
     messages = notifications.digest(db.session, staff_links(), gettext_in(PROVIDER_LOCALE))
     db.session.commit()
     send_notifications(db.session, messages)
-    return f"{len(messages)} digest messages"
+    return f"{len(messages)} digest messages" if messages else ""
 
 
 def _overdue(now: datetime) -> str:
@@ -46,7 +46,7 @@ def _overdue(now: datetime) -> str:
                                                gettext_in(PROVIDER_LOCALE), escalate_after=escalate, now=now)
     db.session.commit()
     send_notifications(db.session, messages)
-    return f"{len(messages)} overdue reminders"
+    return f"{len(messages)} overdue reminders" if messages else ""
 
 
 def webhook_settings() -> webhooks.Settings:
@@ -58,19 +58,19 @@ def webhook_settings() -> webhooks.Settings:
 
 def _webhooks(now: datetime) -> str:
     delivered, failed = webhooks.deliver_due(db.session, webhook_settings(), now)
-    return f"{delivered} webhook deliveries, {failed} failed"
+    return f"{delivered} webhook deliveries, {failed} failed" if delivered or failed else ""
 
 
 def _unsent_mail(now: datetime) -> str:
     """Mail the server refused before: tried again for a day. A message is left alone for
     five minutes first, while the request that wrote it sends it itself."""
     if not current_app.config["SMTP_HOST"]:
-        return "no mail server configured"
+        return ""  # nothing to send through
     messages = list(db.session.scalars(select(OutboxMessage).where(
         OutboxMessage.sent_at.is_(None), OutboxMessage.created_at < now - timedelta(minutes=5),
         OutboxMessage.created_at > now - timedelta(days=1)).order_by(OutboxMessage.id).limit(200)))
     send_notifications(db.session, messages)
-    return f"{sum(m.sent_at is not None for m in messages)} of {len(messages)} unsent messages sent"
+    return f"{sum(m.sent_at is not None for m in messages)} of {len(messages)} unsent messages sent" if messages else ""
 
 
 def retention_run(dry_run: bool = False, now: datetime | None = None) -> retention.Purged:
@@ -85,7 +85,11 @@ def retention_run(dry_run: bool = False, now: datetime | None = None) -> retenti
 
 
 def _retention(now: datetime) -> str:
-    return "retention: " + "; ".join(retention_run(now=now).lines())
+    lines = retention_run(now=now).lines()
+    days = int(current_app.config["WEBHOOK_LOG_DAYS"])
+    lines.append(f"{webhooks.purge(db.session, now - timedelta(days=days))} webhook deliveries older than {days} days deleted")
+    db.session.commit()
+    return "; ".join(lines)
 
 
 def _tick(config) -> timedelta:
@@ -99,6 +103,9 @@ JOBS = (
     Job("unsent_mail", lambda c: timedelta(minutes=5), _unsent_mail),
     Job("retention", lambda c: timedelta(days=1), _retention),
 )
+
+
+NOTHING = "nothing to do"
 
 
 def run_once(app: Flask, holder: str, now: datetime | None = None) -> list[tuple[str, str]]:
@@ -116,7 +123,7 @@ def run_once(app: Flask, holder: str, now: datetime | None = None) -> list[tuple
             if not jobs.claim(db.session, job.name, every=job.every(config), lease=lease, now=at, holder=holder):
                 continue
             try:
-                ran.append((job.name, job.run(at)))
+                ran.append((job.name, job.run(at) or NOTHING))
             except Exception:
                 db.session.rollback()
                 logger.exception("job %s failed", job.name)
@@ -133,5 +140,6 @@ def run_forever(app: Flask, holder: str, stop: threading.Event, report: Callable
     tick = int(app.config["JOBS_TICK_SECONDS"])
     while not stop.is_set():
         for name, what in run_once(app, holder):
-            report(f"{name}: {what}")
+            if what != NOTHING:
+                report(f"{name}: {what}")
         stop.wait(tick)
