@@ -190,9 +190,13 @@ def test_webhooks_are_signed_retried_after_a_failure_and_logged(app, session, pr
         short = admin.post("/provider/webhooks", data={"provider": "houkatsu-minami", "url": receiver.url,
                                                        "secret": "short", "csrf_token": csrf_token(page.text)})
         assert short.status_code == 422
-        bad = admin.post("/provider/webhooks", data={"provider": "houkatsu-minami", "url": "file:///etc/passwd",
-                                                     "secret": SECRET, "csrf_token": csrf_token(page.text)})
-        assert bad.status_code == 422
+        for url in ("file:///etc/passwd", "http://[::1", "https://", "http://" + "a" * 500):
+            bad = admin.post("/provider/webhooks", data={"provider": "houkatsu-minami", "url": url,
+                                                         "secret": SECRET, "csrf_token": csrf_token(page.text)})
+            assert bad.status_code == 422, url
+        other = admin.post("/provider/webhooks", data={"provider": "nowhere", "url": receiver.url,
+                                                       "secret": SECRET, "csrf_token": csrf_token(page.text)})
+        assert other.status_code == 422
         saved = admin.post("/provider/webhooks", data={"provider": "houkatsu-minami", "url": receiver.url,
                                                        "secret": SECRET, "csrf_token": csrf_token(page.text)})
         assert saved.status_code == 302

@@ -26,9 +26,9 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from tsunagi.domain.models import Intake, Provider, Webhook, WebhookDelivery
+from tsunagi.domain.vocabulary import WEBHOOK_EVENTS
 
 SIGNATURE_HEADER = "Tsunagi-Signature"
-EVENTS = ("routed", "returned", "transferred", "status_changed")
 logger = logging.getLogger(__name__)
 
 
@@ -54,8 +54,12 @@ def register(session: Session, provider: Provider, url: str, secret: str) -> Web
     :raise WebhookError: the URL is not http(s) with a host, or the secret is shorter than 16
         characters (an HMAC key anyone could guess protects nothing)."""
     url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 500:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # e.g. a broken IPv6 literal
+        host = None
+    if host is None or parts.scheme not in ("http", "https") or len(url) > 500:
         raise WebhookError("url", "the address must be an http or https URL")
     if len(secret) < 16:
         raise WebhookError("secret", "the secret must have at least 16 characters")
@@ -80,6 +84,8 @@ def record(session: Session, intake: Intake, event: str, *, to_provider: int | N
            now: datetime | None = None) -> WebhookDelivery | None:
     """Queue `event` on `intake` for the webhook of `to_provider` (default: the office that
     has the intake now), if it has one. `provider` in the body is the office that has it."""
+    if event not in WEBHOOK_EVENTS:
+        raise ValueError(f"unknown webhook event {event!r}")
     owner = to_provider or intake.provider_id
     if owner is None or session.get(Webhook, owner) is None:
         return None

@@ -21,8 +21,10 @@ from tsunagi.domain.vocabulary import (
     EMERGENCY_COSTS,
     EMERGENCY_TEXTS,
     LOCALES,
+    PASSING_ON,
     PROVIDER_LOCALE,
     SERVICES,
+    WEBHOOK_EVENT_OF_ACTION,
     language_of,
 )
 from tsunagi.web.extensions import db
@@ -105,8 +107,8 @@ def notify_after_transition(session: Session, intake, action: str, from_status: 
     status_changed; to the office that had it too, when it left), and tell the receiving
     office of a return or transfer. Hand what it returns to `send_notifications` after the
     commit."""
-    if action in ("return", "transfer"):
-        event = "returned" if action == "return" else "transferred"
+    if action in PASSING_ON:
+        event = WEBHOOK_EVENT_OF_ACTION[action]
         if from_provider is not None and from_provider != intake.provider_id:
             webhooks.record(session, intake, event, to_provider=from_provider)
         webhooks.record(session, intake, event)
