@@ -303,3 +303,15 @@ def test_the_delivery_log_forgets_ended_deliveries_after_its_days(session, demo,
     session.commit()
     assert webhooks.purge(session, now - timedelta(days=90)) == 1
     assert {d.id for d in session.scalars(select(WebhookDelivery))} == {recent.id, pending.id}
+
+
+def test_a_receiver_can_verify_a_signature_and_refuse_a_replay():
+    now = datetime.now(timezone.utc)
+    body = '{"event":"routed"}'
+    header = webhooks.signature(SECRET, int(now.timestamp()), body)
+    assert expected_signature({"Tsunagi-Signature": header}, body)
+    assert webhooks.verify(SECRET, header, body, now=now)
+    assert not webhooks.verify(SECRET, header, body + " ", now=now)
+    assert not webhooks.verify("another-secret-of-16+", header, body, now=now)
+    assert not webhooks.verify(SECRET, header, body, now=now + timedelta(minutes=6))
+    assert not webhooks.verify(SECRET, "v1=abc", body, now=now)
