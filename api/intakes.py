@@ -7,6 +7,7 @@ from flask import abort, current_app, jsonify, request
 from flask_babel import force_locale, gettext
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from api import bp
 from api.common import bearer_user, json_body
@@ -45,26 +46,33 @@ def submit_intake():
     raw = json_body()
     if not isinstance(raw, dict):
         return problem(400, "expected a JSON object")
-    replay = idempotency.begin(db.session, user.id, key, idempotency.request_hash(raw))
-    if replay is not None:
-        response = jsonify(replay.body)
-        response.status_code = replay.status
-        response.headers["Idempotent-Replayed"] = "true"
-        return response
-    try:
-        body = _create_intake(user, raw)
-    except BaseException:
-        # Refused or failed: nothing was stored, so the key is free for a corrected resend.
-        db.session.rollback()
-        idempotency.abandon(db.session, user.id, key)
-        raise
-    idempotency.finish(db.session, user.id, key, 201, body)
-    # One commit: the intake, its consent, the replayable response and the notification.
-    outbox = notify_after_submit(db.session, db.session.get(Intake, body["intake_id"]))
-    db.session.commit()
-    send_notifications(db.session, outbox)
-    response = jsonify(body)
-    response.status_code = 201
+    body_hash = idempotency.request_hash(raw)
+    replay = idempotency.begin(db.session, user.id, key, body_hash)
+    if replay is None:
+        try:
+            body, intake = _create_intake(user, raw)
+            idempotency.finish(db.session, user.id, key, body_hash, 201, body)
+            # One commit: the intake, its consent, the replayable response and the notification.
+            outbox = notify_after_submit(db.session, intake)
+            db.session.commit()
+        except IntegrityError:
+            # A resend with the same key committed first: answer as it did.
+            db.session.rollback()
+            replay = idempotency.begin(db.session, user.id, key, body_hash)
+            if replay is None:
+                raise
+        except BaseException:
+            # Refused or failed: nothing was stored, so the key is free for a corrected resend.
+            db.session.rollback()
+            raise
+        else:
+            send_notifications(db.session, outbox)
+            response = jsonify(body)
+            response.status_code = 201
+            return response
+    response = jsonify(replay.body)
+    response.status_code = replay.status
+    response.headers["Idempotent-Replayed"] = "true"
     return response
 
 
@@ -73,8 +81,8 @@ def _refuse(detail: str, **extra) -> None:
     abort(problem(422, detail, **extra))
 
 
-def _create_intake(user, raw: dict) -> dict:
-    """The intake of `raw`, stored (not committed); the 201 body.
+def _create_intake(user, raw: dict) -> tuple[dict, Intake]:
+    """The intake of `raw`, stored (not committed); the 201 body and the intake.
 
     :raise HTTPException: a 422 problem for a body that cannot be taken.
     :raise InvalidAnswers: the answers are not canonical.
@@ -132,18 +140,19 @@ def _create_intake(user, raw: dict) -> dict:
     base = current_app.config["BASE_URL"] or request.host_url
     url = follow_up_url(base, secrets.token)
     qr = "data:image/svg+xml;base64," + base64.b64encode(qr_svg(url).encode()).decode()
-    decision = intakes.decision_view(db.session, submitted.intake.decision, gettext_in(data.locale),
-                                     data.locale, policy())
-    # What the receipt says besides office and code, in the resident's language.
+    # The writes start here, once everything else is computed: on SQLite the write lock is
+    # held from this flush to the commit.
+    db.session.flush()
     with force_locale(data.locale):
+        decision = intakes.decision_view(db.session, submitted.intake.decision, gettext_in(data.locale),
+                                         data.locale, policy())
         facts = receipt_facts(submitted.intake, overdue_policy(), data.locale)
         address = gettext("Follow-up page: %(address)s", address=follow_up_address(base))
-        office = submitted.intake.provider or (db.session.get(Provider, submitted.intake.decision["provider_id"])
-                                               if submitted.intake.decision.get("provider_id") else None)
-        card = office_card(office, data.locale) if office else None
+        office_id = submitted.intake.provider_id or submitted.intake.decision.get("provider_id")
+        card = office_card(db.session.get(Provider, office_id), data.locale) if office_id else None
     receipt = {"city": facts["city"], "next_step": facts["next_step"], "notes": facts["notes"],
                "follow_up_address": address,
                "office": None if card is None else {k: v for k, v in card.items() if k != "japanese"}}
     return {"intake_id": submitted.intake.id, "shared": submitted.intake.provider_id is not None, "decision": decision,
             "receipt": receipt,
-                 "follow_up": {"url": url, "short_code": secrets.grouped_code, "qr_svg_url": qr}}
+            "follow_up": {"url": url, "short_code": secrets.grouped_code, "qr_svg_url": qr}}, submitted.intake

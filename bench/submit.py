@@ -133,7 +133,8 @@ def main() -> None:
     env, token, _ = setup_tsunagi(tmp)
     tsunagi_port, minimal_port = free_port(), free_port()
     servers = [start(env, "wsgi:app", tsunagi_port),
-               start({"MINIMAL_DATABASE_URL": f"sqlite:///{tmp / 'minimal.sqlite3'}"}, "bench.minimal_app:app",
+               start({"MINIMAL_DATABASE_URL": f"sqlite:///{tmp / 'minimal.sqlite3'}", "TSUNAGI_DEMO": "1"},
+                     "bench.minimal_app:app",
                      minimal_port)]
     try:
         wait_for(tsunagi_port, "/healthz", servers[0])

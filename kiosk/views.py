@@ -288,6 +288,7 @@ def consent(location: str, locale: str):
                 identifying=identifying, consent=given,
                 policy=policy(), decision=decision,
             )
+            db.session.flush()  # the intake exists before the draft refers to it
             draft.intake_id = submitted.intake.id
             draft.receipt = {"token": submitted.secrets.token, "code": submitted.secrets.grouped_code}
             # The answers are in the intake now; the draft keeps only what the receipt shows.

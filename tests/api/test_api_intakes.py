@@ -98,30 +98,59 @@ def test_idempotency_semantics(client, session, worker):
     assert session.scalar(select(func.count()).select_from(Intake)) == 1
 
 
-def test_in_flight_key_is_409(client, session, worker):
+def claim_as_an_earlier_version(session, user, key: str, payload: dict):
+    """The claim an earlier version committed before processing a request (its state
+    `in_flight`), as a server of that version leaves it during a rolling upgrade."""
     from tsunagi.domain import idempotency
+    from tsunagi.domain.models import IdempotencyRecord
 
+    session.add(IdempotencyRecord(key_hash=idempotency._key_hash(user.id, key), user_id=user.id,
+                                  request_hash=idempotency.request_hash(payload), state="in_flight"))
+    session.commit()
+    return session.scalar(select(IdempotencyRecord))
+
+
+def test_submit_writes_its_key_with_the_intake_in_one_commit(app, client, session, worker):
+    """Nothing is committed before the intake: the key's record and the intake commit
+    together, so a request that dies leaves no claim behind."""
+    from sqlalchemy import event
+
+    from tsunagi.domain.models import IdempotencyRecord
+
+    _user, headers = worker
+    payload = body(client)
+    commits = []
+    # The app's connection: the test's own (its commits are savepoints released) or an engine.
+    bind = app.extensions["tsunagi.db"].kw["bind"]
+    counted = ("commit", "release_savepoint")
+    for name in counted:
+        event.listen(bind, name, lambda *_a: commits.append(1))
+    response = post(client, headers, payload)
+    assert response.status_code == 201
+    assert len(commits) == 1
+    record = session.scalar(select(IdempotencyRecord))
+    assert record.state == "done" and session.get(Intake, response.json["intake_id"]) is not None
+
+
+def test_in_flight_key_is_409(client, session, worker):
     user, headers = worker
     payload = body(client)
     key = str(uuid.uuid4())
-    assert idempotency.begin(session, user.id, key, idempotency.request_hash(payload)) is None
+    claim_as_an_earlier_version(session, user, key, payload)
     response = post(client, headers, payload, key)
     assert response.status_code == 409 and response.headers["Retry-After"] == "1"  # may still be running
 
 
 def test_a_key_whose_request_died_says_the_real_wait(client, session, worker):
-    """The first request's worker died 30 s ago: the key is taken over 45 s after it was
-    claimed (gunicorn ends any request after 30 s), and Retry-After says so instead of "1"."""
+    """An earlier version's claim whose worker died 30 s ago: the key is taken over 45 s
+    after it was claimed (gunicorn ends any request after 30 s), and Retry-After says so
+    instead of "1"."""
     from datetime import datetime, timedelta, timezone
-
-    from tsunagi.domain import idempotency
-    from tsunagi.domain.models import IdempotencyRecord
 
     user, headers = worker
     payload = body(client)
     key = str(uuid.uuid4())
-    idempotency.begin(session, user.id, key, idempotency.request_hash(payload))
-    record = session.scalar(select(IdempotencyRecord))
+    record = claim_as_an_earlier_version(session, user, key, payload)
     record.updated_at = datetime.now(timezone.utc) - timedelta(seconds=30)
     session.commit()
     response = post(client, headers, payload, key)

@@ -13,7 +13,7 @@ from typing import Callable, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tsunagi.domain.models import Consent, ConsentText, Intake, IntakeEvent, ResidentMessage, insert_or_ignore
+from tsunagi.domain.models import Consent, ConsentText, Intake, IntakeEvent, ResidentMessage, insert_or_ignore, is_stored
 from tsunagi.domain.vocabulary import CONSENT_MODES, CONTACT_ALONE, CONTACT_METHODS, CONTACT_NEEDS, MULTI_AGENCY, N_
 
 
@@ -122,7 +122,7 @@ def render_text(paragraphs: list[str], gettext: Callable[[str], str]) -> tuple[l
 def remember_text(session: Session, *, text_id: str, text_version: int, locale: str,
                   paragraphs: list[str], digest: str) -> None:
     """Keep a consent text about to be shown, by its hash (once; the caller commits)."""
-    if session.get(ConsentText, digest) is None:
+    if not is_stored(session, ConsentText, digest):
         insert_or_ignore(session, ConsentText, hash=digest, text_id=text_id, text_version=text_version,
                          locale=locale, paragraphs=list(paragraphs))
 

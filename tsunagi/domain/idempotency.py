@@ -1,10 +1,15 @@
 """Idempotent submission: the same `Idempotency-Key` never makes a second intake.
 
 Semantics (CONTRACT.md): same key and same body → the original response; same key and a
-different body → `Mismatch` (422); same key still being processed → `InFlight` (409).
-The first request to insert the key wins, enforced by the primary key, so concurrent
-resends make one intake. A request that died mid-way leaves its key `in_flight`; after
-`STALE_AFTER` another request with the same body may take it over.
+different body → `Mismatch` (422). The key's record is written in the submit's own
+transaction, with the intake, and commits with it or not at all: the primary key lets one
+of several concurrent resends commit, and the others, refused by it, answer with the
+winner's response. A request that dies leaves nothing behind, so there is
+no claim to take over and one commit per submit.
+
+Records `in_flight` come only from servers of an earlier version, which claimed a key in a
+commit of its own before processing: such a key answers `InFlight` (409) while its request
+may run, and may be taken over after `STALE_AFTER`.
 
 The stored response is encrypted with AES-GCM under a key derived (HKDF) from the
 Idempotency-Key: the database alone cannot reveal the follow-up secrets it contains.
@@ -25,7 +30,6 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tsunagi.domain.models import IdempotencyRecord
@@ -84,22 +88,15 @@ def _cipher(user_id: int, key: str) -> AESGCM:
 
 
 def begin(session: Session, user_id: int, key: str, body_hash: str) -> Replay | None:
-    """Claim `key` for this request (committed at once), or say why it cannot be.
+    """What the key says before processing (a read; nothing is written).
 
     :return: None when the caller should process the request, a `Replay` when it was done.
     :raise Mismatch: the key was used with a different body.
-    :raise InFlight: the key's first request is still being processed.
+    :raise InFlight: an earlier version's claim of the key whose request may still run.
     """
-    key_hash = _key_hash(user_id, key)
-    session.add(IdempotencyRecord(key_hash=key_hash, user_id=user_id, request_hash=body_hash, state="in_flight"))
-    try:
-        session.commit()
+    record = session.get(IdempotencyRecord, _key_hash(user_id, key), populate_existing=True)
+    if record is None:
         return None
-    except IntegrityError:
-        session.rollback()
-    record = session.get(IdempotencyRecord, key_hash, populate_existing=True)
-    if record is None:  # expired and purged between the insert and this read
-        return begin(session, user_id, key, body_hash)
     if record.request_hash != body_hash:
         raise Mismatch()
     if record.state == "done":
@@ -107,25 +104,21 @@ def begin(session: Session, user_id: int, key: str, body_hash: str) -> Replay | 
         return Replay(status=record.response_status, body=json.loads(plain))
     age = datetime.now(timezone.utc) - record.updated_at
     if age > STALE_AFTER:
-        record.updated_at = datetime.now(timezone.utc)
-        session.commit()
+        # The claim's request died: its key is free (the caller's commit makes it final).
+        session.delete(record)
         return None
     raise InFlight(1 if age < ALIVE_FOR else math.ceil((STALE_AFTER - age).total_seconds()))
 
 
-def finish(session: Session, user_id: int, key: str, status: int, body: dict[str, Any]) -> None:
-    """Store the response for replays; the caller commits it with the intake."""
-    record = session.get(IdempotencyRecord, _key_hash(user_id, key))
+def finish(session: Session, user_id: int, key: str, body_hash: str, status: int, body: dict[str, Any]) -> None:
+    """Keep the response for replays, in the caller's transaction: it commits with the
+    intake. A concurrent resend that committed first makes that commit fail with an
+    `IntegrityError`; the caller rolls back and asks `begin` again, which replays it."""
     nonce = os.urandom(12)
-    record.response_body = nonce + _cipher(user_id, key).encrypt(nonce, json.dumps(body).encode(), None)
-    record.response_status = status
-    record.state = "done"
-
-
-def abandon(session: Session, user_id: int, key: str) -> None:
-    """Release a key whose request failed before anything was stored."""
-    session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.key_hash == _key_hash(user_id, key)))
-    session.commit()
+    session.add(IdempotencyRecord(
+        key_hash=_key_hash(user_id, key), user_id=user_id, request_hash=body_hash, state="done",
+        response_status=status,
+        response_body=nonce + _cipher(user_id, key).encrypt(nonce, json.dumps(body).encode(), None)))
 
 
 def purge(session: Session, now: datetime | None = None) -> int:

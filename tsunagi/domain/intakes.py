@@ -23,6 +23,8 @@ from tsunagi.domain.models import (
     Provider,
     TriageRules,
     insert_or_ignore,
+    is_stored,
+    new_id,
 )
 from tsunagi.domain.triage.answers import Answers, InvalidAnswers, validate_answers
 from tsunagi.domain.triage.decide import Decision, ProviderInfo, decide
@@ -32,7 +34,10 @@ from tsunagi.domain.vocabulary import MULTI_AGENCY, typed
 
 
 def provider_infos(session: Session) -> list[ProviderInfo]:
-    rows = session.scalars(select(Provider).order_by(Provider.preference, Provider.id))
+    rows = list(session.scalars(select(Provider).order_by(Provider.preference, Provider.id)))
+    # Held for the session's life, so that the receipt's and the decision's
+    # `session.get(Provider, id)` find them in the identity map instead of asking again.
+    session.info["tsunagi.providers"] = rows
     return [
         ProviderInfo(id=p.id, code=p.code, service=p.service, districts=tuple(p.districts),
                      municipality_wide=p.municipality_wide, languages=tuple(p.languages),
@@ -60,7 +65,7 @@ def route(session: Session, answers: Answers, locale: str, policy: Policy | None
 
 def remember_form(session: Session, form_id: str, version: int, source: str) -> None:
     """Keep a form version about to be served (once; the caller commits)."""
-    if session.get(FormVersion, (form_id, version)) is None:
+    if not is_stored(session, FormVersion, (form_id, version)):
         insert_or_ignore(session, FormVersion, form_id=form_id, version=version, source=source)
 
 
@@ -72,7 +77,7 @@ def served_forms(session: Session, form_id: str) -> list[int]:
 
 def keep_rules(session: Session, policy: Policy) -> None:
     """Keep the rules text under its version, so a routing can be explained after they change."""
-    if session.get(TriageRules, policy.version) is None:
+    if not is_stored(session, TriageRules, policy.version):
         # Two first submits after a change of rules may race: the second one ignores it.
         insert_or_ignore(session, TriageRules, version=policy.version, source=policy.source)
 
@@ -176,7 +181,8 @@ def submit(
     policy: Policy | None = None,
     decision: Decision | None = None,
 ) -> Submitted:
-    """Validate, route and store an intake with its consent and follow-up secrets.
+    """Validate, route and add an intake with its consent and follow-up secrets to the
+    session; the caller's flush or commit writes them, all at once.
 
     Without consent to share, the identifying fields are not stored and the intake is
     not routed to anyone (its decision is kept, for counts and to show the resident where
@@ -200,7 +206,7 @@ def submit(
         decision = for_consent(decision, consent)
     keep_rules(session, policy)
     intake = Intake(
-        form_id=form_id, form_version=form_version, locale=locale, channel=channel,
+        id=new_id(), form_id=form_id, form_version=form_version, locale=locale, channel=channel,
         location=location, answers=parsed.as_record(), area=parsed.area, service=decision.service,
         priority=decision.priority, decision=decision.to_record(),
         rules_version=decision.rules_version, status="received",
@@ -216,9 +222,7 @@ def submit(
     else:
         intake.status = "not_shared"
     session.add(intake)
-    session.flush()
     session.add(IntakeEvent(intake_id=intake.id, to_status=intake.status,
                             provider_id=intake.provider_id))
     secrets = follow_up.issue(session, intake)
-    session.flush()
     return Submitted(intake=intake, secrets=secrets, decision=decision)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timezone
 from typing import Annotated, Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -332,6 +333,23 @@ def insert_or_ignore(session, model: type[Base], **values: Any) -> None:
     else:
         from sqlalchemy.dialects.sqlite import insert
     session.execute(insert(model).values(**values).on_conflict_do_nothing())
+
+
+# Rows written once and never changed nor deleted (a rules version, a consent text, a form
+# version): once a read found one, this process does not ask its database again.
+_FOUND: WeakKeyDictionary[Any, set[tuple[type, Any]]] = WeakKeyDictionary()
+
+
+def is_stored(session, model: type[Base], key: Any) -> bool:
+    """Whether the write-once row of `model` under `key` exists (asked of the database until
+    it is found, then remembered per database for the life of the process)."""
+    found = _FOUND.setdefault(session.get_bind(), set())
+    if (model, key) in found:
+        return True
+    if session.get(model, key) is None:
+        return False
+    found.add((model, key))
+    return True
 
 
 class IntakeRead(Base):

@@ -196,7 +196,13 @@ def apply(session: Session, spec: MunicipalitySpec) -> models.Municipality:
 
 
 def current(session: Session) -> models.Municipality | None:
-    return session.scalar(select(models.Municipality).order_by(models.Municipality.id))
+    """The municipality, read once per session (a request's): it is asked for by routing,
+    receipts and pages alike."""
+    muni = session.info.get("tsunagi.municipality")
+    if muni is None:
+        muni = session.info["tsunagi.municipality"] = session.scalar(
+            select(models.Municipality).order_by(models.Municipality.id))
+    return muni
 
 
 def translation(text: dict[str, Any] | None, locale: str) -> str | None:

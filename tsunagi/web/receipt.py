@@ -2,6 +2,8 @@
 package, no image library needed)."""
 from __future__ import annotations
 
+import functools
+
 import qrcode
 from flask_babel import format_date, format_datetime, gettext, ngettext
 from markupsafe import Markup
@@ -26,9 +28,10 @@ def qr_svg(data: str) -> str:
     mask pattern is fixed: choosing it means drawing and scoring all eight, about half the
     time of a code; any mask reads (the browser tests scan the screen and the print with
     zbarimg)."""
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, mask_pattern=0)
+    qr = qrcode.QRCode(version=_version(len(data.encode())), error_correction=qrcode.constants.ERROR_CORRECT_M,
+                       border=4, mask_pattern=0)
     qr.add_data(data)
-    qr.make(fit=True)
+    qr.make(fit=False)
     matrix = qr.get_matrix()
     size = len(matrix)
     runs = []
@@ -44,6 +47,15 @@ def qr_svg(data: str) -> str:
                 x += 1
     return (f'<svg width="{size}mm" height="{size}mm" version="1.1" viewBox="0 0 {size} {size}" '
             f'xmlns="http://www.w3.org/2000/svg"><path d="{"".join(runs)}"/></svg>')
+
+
+@functools.lru_cache(maxsize=32)
+def _version(length: int) -> int:
+    """The smallest QR version for a URL of `length` bytes: every follow-up URL of a server
+    has the same length, so the search over versions runs once, not once per code."""
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M)
+    qr.add_data("x" * length)
+    return qr.best_fit()
 
 
 def inline_svg(data: str, label: str) -> Markup:
