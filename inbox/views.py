@@ -18,7 +18,18 @@ from forms.builder import LoginForm, WebhookForm
 from inbox import bp
 from tsunagi.domain import access, accounts, intakes, lifecycle, municipality, overdue, reports, webhooks, worklist
 from tsunagi.domain.consent import ConsentRequired, withdraw
-from tsunagi.domain.models import AuditEvent, District, Intake, Location, OutboxMessage, Provider, User, Webhook, WebhookDelivery
+from tsunagi.domain.models import (
+    AuditEvent,
+    District,
+    Intake,
+    JobLock,
+    Location,
+    OutboxMessage,
+    Provider,
+    User,
+    Webhook,
+    WebhookDelivery,
+)
 from tsunagi.domain.vocabulary import (
     ACTION_ORDER,
     CONFIRMED_ACTIONS,
@@ -419,7 +430,10 @@ def outbox():
     since = datetime.now(timezone.utc) - timedelta(days=30)
     messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.created_at >= since)
                                   .order_by(OutboxMessage.id.desc()).limit(200))
-    return render_template("inbox/outbox.html", messages=list(messages), form=FlaskForm())
+    # Whether the jobs runner sends the digests, and when the next one goes.
+    digest = db.session.get(JobLock, "digest")
+    return render_template("inbox/outbox.html", messages=list(messages), form=FlaskForm(), digest=digest,
+                           digest_minutes=current_app.config["NOTIFY_DIGEST_MINUTES"])
 
 
 def _admin() -> None:
