@@ -325,4 +325,4 @@ def test_the_outbox_page_says_when_the_next_digest_goes(app, session, demo):
     assert "flask jobs run" in coordinator.get("/provider/outbox").text  # the runner never ran
     run_jobs(app)
     page = coordinator.get("/provider/outbox").text
-    assert "flask jobs run" not in page and "30" in page
+    assert "flask jobs run" not in page and "30 分おき" in page
