@@ -9,7 +9,7 @@ from flask import abort, jsonify, request
 from api import bp
 from api.common import bearer_user, json_body
 from tsunagi.domain import access, fhir, intakes, lifecycle, worklist
-from tsunagi.web.context import lifecycle_settings, present_settings
+from tsunagi.web.context import lifecycle_settings, notify_after_transition, present_settings, send_notifications
 from tsunagi.web.errors import problem
 from tsunagi.web.extensions import db
 from tsunagi.web.present import detail as intake_detail
@@ -83,12 +83,15 @@ def provider_transition(intake_id: str):
     for key in ("reason", "to_provider", "outcome", "return_reason", "to_service"):
         if body.get(key) is not None and not isinstance(body[key], str):
             return problem(422, f"'{key}' must be a string")
+    from_status, from_provider = intake.status, intake.provider_id
     event = lifecycle.transition(
         db.session, intake, body["action"], user, reason=body.get("reason"),
         to_provider=body.get("to_provider"), outcome=body.get("outcome"),
         return_reason=body.get("return_reason"), to_service=body.get("to_service"),
         settings=lifecycle_settings())
     access.audit(db.session, user, "intake_" + body["action"], intake.id, request.remote_addr)
+    outbox = notify_after_transition(db.session, intake, body["action"], from_status, from_provider)
     db.session.commit()
+    send_notifications(db.session, outbox)
     return jsonify({"id": intake.id, "status": intake.status, "event": event.id,
                     "provider": intake.provider.code if intake.provider else None})

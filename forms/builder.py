@@ -132,3 +132,11 @@ class KioskDeviceForm(FlaskForm):
     """A new kiosk device: its place and a name staff recognise it by."""
     location = SelectField(_l("Place"), validators=[InputRequired()])
     label = StringField(_l("Name of the device"), filters=[typed_filter], validators=[InputRequired(), Length(max=80)])
+class WebhookForm(FlaskForm):
+    """An office's webhook, set by the admin: the address its system listens on and the
+    shared secret the signatures are made with (never shown again)."""
+
+    provider = SelectField(_l("Office"), validators=[InputRequired()])
+    url = StringField(_l("Address (URL)"), filters=[lambda v: v.strip() if isinstance(v, str) else v],
+                      validators=[InputRequired(), Length(max=500)])
+    secret = PasswordField(_l("Secret (at least 16 characters)"), validators=[InputRequired(), Length(min=16, max=200)])

@@ -14,11 +14,34 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from forms.builder import KioskDeviceForm, LoginForm
+from forms.builder import KioskDeviceForm, LoginForm, WebhookForm
 from inbox import bp
-from tsunagi.domain import access, accounts, intakes, kiosk_devices, lifecycle, municipality, overdue, reports, worklist
+from tsunagi.domain import (
+    access,
+    accounts,
+    intakes,
+    kiosk_devices,
+    lifecycle,
+    municipality,
+    overdue,
+    reports,
+    webhooks,
+    worklist,
+)
 from tsunagi.domain.consent import ConsentRequired, withdraw
-from tsunagi.domain.models import AuditEvent, District, Intake, KioskDevice, Location, OutboxMessage, Provider, User
+from tsunagi.domain.models import (
+    AuditEvent,
+    District,
+    Intake,
+    JobLock,
+    KioskDevice,
+    Location,
+    OutboxMessage,
+    Provider,
+    User,
+    Webhook,
+    WebhookDelivery,
+)
 from tsunagi.domain.vocabulary import (
     ACTION_ORDER,
     CONFIRMED_ACTIONS,
@@ -37,7 +60,13 @@ from tsunagi.domain.vocabulary import (
     typed,
 )
 from tsunagi.web import errors
-from tsunagi.web.context import lifecycle_settings, overdue_policy, present_settings
+from tsunagi.web.context import (
+    lifecycle_settings,
+    notify_after_transition,
+    overdue_policy,
+    present_settings,
+    send_notifications,
+)
 from tsunagi.web.extensions import account_key, db, failed_attempt, limiter, login_manager
 from tsunagi.web.present import detail as intake_detail
 from tsunagi.web.present import row_labels, summary
@@ -266,6 +295,7 @@ def act(intake_id: str):
     if action in CONFIRMED_ACTIONS and request.form.get("confirm") != "yes":
         raise lifecycle.TransitionRefused("confirm_required", "the action was not confirmed")
     reason = request.form.get("reason")
+    from_status, from_provider = intake.status, intake.provider_id
     lifecycle.transition(
         db.session, intake, action, current_user,
         reason=typed(reason) if reason else reason, to_provider=typed(request.form.get("to_provider") or "") or None,
@@ -273,7 +303,9 @@ def act(intake_id: str):
         to_service=request.form.get("to_service") or None, settings=lifecycle_settings(),
     )
     audit("intake_" + action, intake.id)
+    outbox = notify_after_transition(db.session, intake, action, from_status, from_provider)
     db.session.commit()
+    send_notifications(db.session, outbox)
     flash(done_text(action, intake), "success")
     if access.can_read(current_user, intake):
         return redirect(url_for("inbox.detail", intake_id=intake_id))
@@ -411,7 +443,78 @@ def outbox():
     since = datetime.now(timezone.utc) - timedelta(days=30)
     messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.created_at >= since)
                                   .order_by(OutboxMessage.id.desc()).limit(200))
-    return render_template("inbox/outbox.html", messages=list(messages), form=FlaskForm())
+    # Whether the jobs runner sends the digests, and when the next one goes.
+    digest = db.session.get(JobLock, "digest")
+    return render_template("inbox/outbox.html", messages=list(messages), form=FlaskForm(), digest=digest,
+                           digest_minutes=current_app.config["NOTIFY_DIGEST_MINUTES"])
+
+
+def _admin() -> None:
+    if current_user.role != "admin" or not current_user.active:
+        abort(403)
+
+
+WEBHOOK_ERRORS = {"url": _l("The address must be an http or https URL."),
+                  "secret": _l("The secret must have at least 16 characters.")}
+
+
+def _offices(form: WebhookForm) -> list[Provider]:
+    providers = list(db.session.scalars(select(Provider).where(Provider.active.is_(True)).order_by(Provider.code)))
+    form.provider.choices = [(p.code, p.name["ja"]) for p in providers]
+    return providers
+
+
+def _webhook_page(form: WebhookForm, status: int = 200):
+    providers = _offices(form)
+    hooks = {h.provider_id: h for h in db.session.scalars(select(Webhook))}
+    deliveries = list(db.session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id.desc()).limit(100)))
+    return render_template("inbox/webhooks.html", form=form, providers=providers, hooks=hooks,
+                           deliveries=deliveries, remove_form=FlaskForm()), status
+
+
+@bp.get("/webhooks")
+@login_required
+def webhooks_page():
+    """The admin's page of the offices' webhooks and the delivery log (no secret is shown)."""
+    _admin()
+    return _webhook_page(WebhookForm(formdata=None))
+
+
+@bp.post("/webhooks")
+@login_required
+def set_webhook():
+    """Set an office's webhook; a refused address or secret shows the page again (422)."""
+    _admin()
+    form = WebhookForm()
+    _offices(form)  # the choices the form validates against
+    if not form.validate_on_submit():
+        return _webhook_page(form, 422)
+    provider = db.session.scalar(select(Provider).where(Provider.code == form.provider.data))
+    try:
+        webhooks.register(db.session, provider, form.url.data, form.secret.data)
+    except webhooks.WebhookError as exc:
+        form.form_errors.append(WEBHOOK_ERRORS[exc.code])
+        return _webhook_page(form, 422)
+    audit("webhook_set", None)
+    db.session.commit()
+    flash(gettext("Webhook saved for %(office)s.", office=provider.name["ja"]), "success")
+    return redirect(url_for("inbox.webhooks_page"))
+
+
+@bp.post("/webhooks/<code>/remove")
+@login_required
+def remove_webhook(code: str):
+    _admin()
+    provider = db.session.scalar(select(Provider).where(Provider.code == code))
+    if provider is None:
+        abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    webhooks.remove(db.session, provider)
+    audit("webhook_removed", None)
+    db.session.commit()
+    flash(gettext("Webhook removed for %(office)s.", office=provider.name["ja"]), "success")
+    return redirect(url_for("inbox.webhooks_page"))
 
 
 def _manages_kiosks() -> None:

@@ -174,7 +174,9 @@ def make_app(database_url, request):
     made = []
 
     def make(config=None):
-        app = create_app({"DATABASE_URL": database_url, **(config or {})})
+        # Kiosk pages open to any browser, as in the demo, unless a test asks for enrolment
+        # (tests/kiosk/test_kiosk_enrolment.py).
+        app = create_app({"DATABASE_URL": database_url, "KIOSK_ENROLMENT": False, **(config or {})})
         made.append(app.extensions["tsunagi.db"].kw["bind"])
         if not commits(request):
             app.extensions["tsunagi.db"] = sessionmaker(
@@ -191,9 +193,7 @@ def make_app(database_url, request):
 def app(make_app, session, tmp_path):
     from tsunagi.web.extensions import limiter
 
-    # Kiosk pages open to any browser, as in the demo; tests/kiosk/test_kiosk_enrolment.py
-    # turns enrolment on.
-    app = make_app({"TESTING": True, "KIOSK_ENROLMENT": False})
+    app = make_app({"TESTING": True})
     app.instance_path = str(tmp_path / "instance")
     limiter.reset()
     return app
@@ -237,3 +237,27 @@ def make_intake(session, demo):
 @pytest.fixture
 def submitted(make_intake):
     return make_intake()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback (aiosmtpd): `.port`, and `.received`, a list of
+    (recipients, message text) in arrival order."""
+    from aiosmtpd.controller import Controller
+
+    from tests.browser.conftest import free_port
+
+    class Handler:
+        received: list[tuple[list[str], str]] = []
+
+        async def handle_DATA(self, server, smtp_session, envelope):
+            self.received.append((envelope.rcpt_tos, envelope.content.decode()))
+            return "250 OK"
+
+    handler = Handler()
+    handler.received = []
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    handler.port = controller.port
+    yield handler
+    controller.stop()

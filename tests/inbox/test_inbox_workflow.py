@@ -207,33 +207,17 @@ def test_counts_include_unshared_intakes_and_nothing_identifying(app, session, m
     assert client.get("/provider/stats?from=yesterday").status_code == 400
 
 
-def test_notifications_go_through_a_real_smtp_server(app, session, demo):
-    """A local SMTP server on loopback receives the counts-only message."""
-    from aiosmtpd.controller import Controller
-
-    from tests.browser.conftest import free_port
-
-    received = []
-
-    class Handler:
-        async def handle_DATA(self, server, smtp_session, envelope):
-            received.append((envelope.rcpt_tos, envelope.content.decode()))
-            return "250 OK"
-
-    port = free_port()
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_SENDER="tsunagi@city.example.jp")
-        accounts.create_user(session, "kita-staff", PASSWORD, "provider_staff", "houkatsu-kita", email="kita@example.jp")
-        session.commit()
-        Journey(app.test_client(), locale="en").answer_all(
-            {"subject": "self", "age_band": "65_plus", "concerns": ["health"], "danger_now": "no", "area": "kita"},
-            {"name": "Ana Lima", "phone": "090-1111-2222"})
-    finally:
-        controller.stop()
-    assert len(received) == 1
-    recipients, content = received[0]
+def test_notifications_go_through_a_real_smtp_server(app, session, demo, smtp_server):
+    """A local SMTP server on loopback receives the counts-only message of an urgent
+    intake at once (the others wait for the office's digest)."""
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port, SMTP_SENDER="tsunagi@city.example.jp")
+    accounts.create_user(session, "kita-staff", PASSWORD, "provider_staff", "houkatsu-kita", email="kita@example.jp")
+    session.commit()
+    Journey(app.test_client(), locale="en").answer_all(
+        {"subject": "self", "age_band": "65_plus", "concerns": ["violence"], "danger_now": "yes", "area": "kita"},
+        {"name": "Ana Lima", "phone": "090-1111-2222"})
+    assert len(smtp_server.received) == 1
+    recipients, content = smtp_server.received[0]
     assert recipients == ["kita@example.jp"] and "From: tsunagi@city.example.jp" in content
     assert "Ana" not in content and "090-1111-2222" not in content
     message = session.scalar(select(OutboxMessage))
@@ -247,7 +231,7 @@ def test_a_failing_mail_server_loses_nothing(app, session, demo):
     accounts.create_user(session, "kita-staff", PASSWORD, "provider_staff", "houkatsu-kita", email="kita@example.jp")
     session.commit()
     receipt = Journey(app.test_client(), locale="en").answer_all(
-        {"subject": "self", "age_band": "65_plus", "concerns": ["health"], "danger_now": "no", "area": "kita"})
+        {"subject": "self", "age_band": "65_plus", "concerns": ["violence"], "danger_now": "yes", "area": "kita"})
     assert receipt.status_code == 200
     assert session.scalar(select(Intake)).provider_id is not None
     assert session.scalar(select(OutboxMessage)).sent_at is None

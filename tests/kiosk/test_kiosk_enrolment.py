@@ -32,8 +32,8 @@ def signed_in(app, session, role="coordinator"):
 
 
 def test_the_demo_leaves_kiosks_open_and_a_real_deployment_needs_enrolment(make_app):
-    assert make_app({"DEMO": True}).config["KIOSK_ENROLMENT"] is False
-    assert make_app({"TESTING": True}).config["KIOSK_ENROLMENT"] is True
+    assert make_app({"DEMO": True, "KIOSK_ENROLMENT": None}).config["KIOSK_ENROLMENT"] is False
+    assert make_app({"TESTING": True, "KIOSK_ENROLMENT": None}).config["KIOSK_ENROLMENT"] is True
 
 
 def test_an_unenrolled_browser_gets_a_clear_page_and_no_journey(kiosk_app, session, demo):

@@ -84,7 +84,7 @@ def test_answers_of_a_step_no_longer_shown_do_not_reach_triage(client, session, 
 
 
 def test_every_kiosk_screen_has_the_quick_exit_and_the_idle_settings(make_app, session, demo):
-    app = make_app({"TESTING": True, "KIOSK_ENROLMENT": False, "KIOSK_IDLE_SECONDS": 7, "KIOSK_WARNING_SECONDS": 21})
+    app = make_app({"TESTING": True, "KIOSK_IDLE_SECONDS": 7, "KIOSK_WARNING_SECONDS": 21})
     client = app.test_client()
     journey = Journey(client)
     url = journey.start()

@@ -462,3 +462,69 @@ class DataSecret(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[str] = mapped_column(Sealed("data_secret.value"))
+
+
+class JobLock(Base):
+    """One scheduled job (`flask jobs run`): when it is due next, and who holds it until when.
+
+    Claimed with one conditional UPDATE (due and not held), so with several servers each
+    job runs once per interval; a runner that dies lets its lease run out."""
+
+    __tablename__ = "job_lock"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    due_at: Mapped[datetime] = mapped_column()
+    holder: Mapped[str | None] = mapped_column(String(64))
+    locked_until: Mapped[datetime | None] = mapped_column()
+    last_run_at: Mapped[datetime | None] = mapped_column()
+
+
+class IntakeNotice(Base):
+    """A notification already given about an intake's current routing: counted in its
+    office's digest, an overdue reminder (to the office), an escalation (to the
+    coordinator). A return or transfer routes the intake anew, and its notices start over."""
+
+    __tablename__ = "intake_notice"
+
+    intake_id: Mapped[str] = mapped_column(ForeignKey("intake.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # digest | reminder | escalation
+    routed_at: Mapped[datetime] = mapped_column(primary_key=True)
+    sent_at: Mapped[CreatedAt]
+
+
+class Webhook(Base):
+    """An office's own system, told of each event on its intakes by a signed POST."""
+
+    __tablename__ = "webhook"
+
+    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"), primary_key=True)
+    url: Mapped[str] = mapped_column(String(500))
+    # The HMAC key the office verifies the signature with: sealed like personal data.
+    secret: Mapped[str] = mapped_column(Sealed("webhook.secret"))
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+    provider: Mapped[Provider] = relationship()
+
+
+class WebhookDelivery(Base):
+    """One event for one office's webhook and how its delivery went (the delivery log).
+
+    `body` is the exact JSON sent (no personal data: ids, status, times)."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (Index("ix_webhook_delivery_due", "delivered_at", "gave_up_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"), index=True)
+    event: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[CreatedAt]
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column()
+    last_attempt_at: Mapped[datetime | None] = mapped_column()
+    last_status: Mapped[int | None] = mapped_column(Integer)  # the HTTP status, none when unreachable
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    delivered_at: Mapped[datetime | None] = mapped_column()
+    gave_up_at: Mapped[datetime | None] = mapped_column()
+
+    provider: Mapped[Provider] = relationship()

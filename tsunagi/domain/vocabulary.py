@@ -124,6 +124,11 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "reopen": (frozenset({"closed", "interrupted"}), "accepted"),
 }
 NEEDS_REASON = frozenset({"return", "transfer", "interrupt", "reopen"})
+# Actions that hand an intake to another office: it is routed anew, and that office is told.
+PASSING_ON = frozenset({"return", "transfer"})
+# Webhook events (docs/notifications.md): a routing, a hand-over by action, any other status change.
+WEBHOOK_EVENTS = ("routed", "returned", "transferred", "status_changed")
+WEBHOOK_EVENT_OF_ACTION = {"return": "returned", "transfer": "transferred"}
 OUTCOMES = ("connected", "resolved", "declined", "no_contact", "moved_away", "other")
 # How staff read statuses, actions and outcomes (the inbox, its banners, the counts).
 STATUS_LABELS: dict[str, str] = {

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import secrets
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -16,7 +15,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import inspect, select
 
-from tsunagi.domain import accounts, data_keys, directory, idempotency, municipality, retention, sealed, session_tokens
+from tsunagi.domain import accounts, data_keys, directory, idempotency, municipality, sealed, session_tokens
 from tsunagi.domain.datafile import DataFileError
 from tsunagi.domain.models import DataKey, User
 from tsunagi.domain.triage.answers import InvalidAnswers
@@ -222,13 +221,11 @@ def retention_purge(dry_run: bool) -> None:
     """Erase the identifying fields, answers, messages and notes of cases that ended more than
     TSUNAGI_RETENTION_DAYS_AFTER_END days ago (the statistics stay); delete abandoned kiosk
     drafts, week-old idempotency records and dead session tokens."""
+    from tsunagi.web.jobs import retention_run
+
     require_schema()
     days = int(current_app.config["RETENTION_DAYS_AFTER_END"])
-    done = retention.purge(
-        db.session, erase_after=timedelta(days=days), dry_run=dry_run,
-        draft_ttl=timedelta(minutes=int(current_app.config["KIOSK_DRAFT_TTL_MINUTES"])))
-    if not dry_run:
-        db.session.commit()
+    done = retention_run(dry_run=dry_run)
     click.echo(f"retention: cases ended more than {days} days ago" + (" (dry run: nothing changed)" if dry_run else ""))
     for line in (done.lines()[:4] if dry_run else done.lines()):
         click.echo(("would be: " if dry_run else "") + line)
@@ -302,7 +299,35 @@ def directory_import(path: str) -> None:
     click.echo(f"{path}: imported {len(document.get('services') or [])} services")
 
 
+jobs_cli = AppGroup("jobs", help="Scheduled work: digests, reminders, webhooks, retention.")
+
+
+@jobs_cli.command("run")
+@click.option("--once", is_flag=True, help="One pass over the jobs that are due, then exit (for cron).")
+def jobs_run(once: bool) -> None:
+    """Run the scheduled jobs (notification digests, overdue reminders, webhook deliveries,
+    the daily retention purge), each once per its interval however many runners there are.
+    Without --once, a pass every TSUNAGI_JOBS_TICK_SECONDS until stopped (SIGTERM or Ctrl-C)."""
+    import signal
+    import threading
+
+    from tsunagi.domain.jobs import holder_name
+    from tsunagi.web import jobs
+
+    require_schema()
+    app, holder = current_app._get_current_object(), holder_name()
+    if once:
+        for name, what in jobs.run_once(app, holder):
+            click.echo(f"{name}: {what}")
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    click.echo(f"jobs runner {holder}: a pass every {app.config['JOBS_TICK_SECONDS']} s")
+    jobs.run_forever(app, holder, stop, click.echo)
+
+
 def init_app(app: Flask) -> None:
     for group in (municipality_cli, users_cli, demo_cli, triage_cli, maintenance_cli, keys_cli, retention_cli,
-                  directory_cli):
+                  directory_cli, jobs_cli):
         app.cli.add_command(group)

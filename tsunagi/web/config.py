@@ -64,6 +64,22 @@ DEFAULTS = {
     "SMTP_USERNAME": None,
     "SMTP_PASSWORD": None,
     "SMTP_STARTTLS": False,
+    # `flask jobs run`: how often it wakes (webhook deliveries go out then), and how long a
+    # runner holds a job before another may take it over (a runner that died).
+    "JOBS_TICK_SECONDS": 15,
+    "JOBS_LEASE_MINUTES": 10,
+    # An office hears of its new intakes in one digest at most this often (urgent ones at once).
+    "NOTIFY_DIGEST_MINUTES": 30,
+    # How often overdue intakes are looked for (a reminder to the office, once per intake),
+    # and how many hours past the deadline the coordinator is told of them.
+    "OVERDUE_REMINDER_MINUTES": 15,
+    "OVERDUE_ESCALATE_HOURS": 24,
+    # Webhooks: attempts before giving up, the first retry's wait (doubling each time), timeout.
+    "WEBHOOK_MAX_ATTEMPTS": 8,
+    "WEBHOOK_RETRY_SECONDS": 60,
+    "WEBHOOK_TIMEOUT_SECONDS": 10,
+    # The delivery log keeps ended deliveries this many days (the daily retention job).
+    "WEBHOOK_LOG_DAYS": 90,
     # A municipality's own rules file (see tsunagi/domain/triage/default.yaml); default: DOMAIN.md's.
     "TRIAGE_RULES_FILE": None,
 }

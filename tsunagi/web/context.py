@@ -12,8 +12,8 @@ from flask import Blueprint, current_app, url_for
 from flask_babel import get_locale, gettext
 from sqlalchemy.orm import Session
 
-from tsunagi.domain import furigana, intakes, lifecycle, municipality, overdue
-from tsunagi.domain.notifications import deliver, notify_provider, smtp_sender
+from tsunagi.domain import furigana, intakes, lifecycle, municipality, overdue, webhooks
+from tsunagi.domain.notifications import Links, deliver, notify_provider, passed_on, smtp_sender
 from tsunagi.domain.triage.answers import InvalidAnswers
 from tsunagi.domain.triage.rules import Policy
 from tsunagi.domain.vocabulary import (
@@ -21,8 +21,10 @@ from tsunagi.domain.vocabulary import (
     EMERGENCY_COSTS,
     EMERGENCY_TEXTS,
     LOCALES,
+    PASSING_ON,
     PROVIDER_LOCALE,
     SERVICES,
+    WEBHOOK_EVENT_OF_ACTION,
     language_of,
 )
 from tsunagi.web.extensions import db
@@ -73,21 +75,53 @@ def overdue_policy() -> overdue.Policy:
     return overdue.Policy(business_days=config["OVERDUE_BUSINESS_DAYS"], urgent_hours=config["OVERDUE_URGENT_HOURS"])
 
 
+def staff_links() -> Links:
+    """The addresses notifications point to: the inbox, its overdue filter, the board.
+    In a request, on its host unless TSUNAGI_BASE_URL is set; the jobs runner pushes a
+    request context on the base URL."""
+    endpoint = current_app.extensions["tsunagi.inbox_endpoint"]
+    base = (current_app.config["BASE_URL"] or "").rstrip("/")
+    blueprint = endpoint.partition(".")[0]
+
+    def link(name: str, **args) -> str:
+        return base + url_for(name, **args) if base else url_for(name, _external=True, **args)
+
+    return Links(inbox=link(endpoint), overdue=link(endpoint, overdue=1), board=link(f"{blueprint}.board"))
+
+
 def notify_after_submit(session: Session, intake) -> list:
-    """Write the routed provider's notification (counts only) into the outbox, in the
-    submit's transaction; hand what it returns to `send_notifications` after the commit."""
+    """In the submit's transaction: queue the "routed" webhook event and, for an urgent
+    intake, write the office's notification (counts only) at once; the others wait for the
+    office's digest (`flask jobs run`). Hand what it returns to `send_notifications` after
+    the commit."""
     if intake.provider_id is None:
         return []
-    config = current_app.config
-    endpoint = current_app.extensions["tsunagi.inbox_endpoint"]
-    base = (config["BASE_URL"] or "").rstrip("/")
-    url = base + url_for(endpoint) if base else url_for(endpoint, _external=True)
-    return notify_provider(session, intake.provider_id, url, gettext_in(PROVIDER_LOCALE))
+    webhooks.record(session, intake, "routed")
+    if intake.priority != "urgent":
+        return []
+    return notify_provider(session, intake.provider_id, staff_links(), gettext_in(PROVIDER_LOCALE))
+
+
+def notify_after_transition(session: Session, intake, action: str, from_status: str, from_provider: int | None) -> list:
+    """In the transition's transaction: queue the webhook event (returned, transferred or
+    status_changed; to the office that had it too, when it left), and tell the receiving
+    office of a return or transfer. Hand what it returns to `send_notifications` after the
+    commit."""
+    if action in PASSING_ON:
+        event = WEBHOOK_EVENT_OF_ACTION[action]
+        if from_provider is not None and from_provider != intake.provider_id:
+            webhooks.record(session, intake, event, to_provider=from_provider)
+        webhooks.record(session, intake, event)
+        return passed_on(session, intake, action, staff_links(), gettext_in(PROVIDER_LOCALE))
+    if intake.status != from_status:
+        webhooks.record(session, intake, "status_changed")
+    return []
 
 
 def send_notifications(session: Session, messages: list) -> None:
     """Send committed outbox messages through SMTP when it is configured (after the commit,
-    so no transaction waits on the mail server); a failure leaves them in the outbox."""
+    so no transaction waits on the mail server); a failure leaves them in the outbox, and
+    the jobs runner tries them again."""
     config = current_app.config
     if not messages or not config["SMTP_HOST"]:
         return
