@@ -4,14 +4,18 @@ A question is read as the kiosk's script reads it with a device voice: its title
 choices, joined by ". " (readings in brackets left out). Only these texts, built here from
 the form spec, the catalogs and the municipality's districts, can ever be spoken: the URL
 carries a hash, and a hash that is not one of them is a 404. What a resident typed never
-reaches the speech engine. The audio is made on first request (or ahead, by
-`flask voice build`) and kept under instance/voice/, served with a year's cache.
+reaches the speech engine. The audio is made ahead by `flask voice build`; one still missing
+is made while its page is read (or, at the latest, on its first request), and kept under
+instance/voice/, served with a year's cache.
 """
 from __future__ import annotations
 
+import logging
+import os
 import subprocess
 import threading
 import wave
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import click
@@ -28,6 +32,7 @@ from tsunagi.domain.models import District
 from tsunagi.domain.vocabulary import LOCALES
 from tsunagi.web.extensions import db
 
+logger = logging.getLogger(__name__)
 YEAR = 365 * 24 * 3600
 voice_cli = AppGroup("voice", help="Read-aloud audio for the kiosks.")
 _known: dict[tuple, dict[str, tuple[speech.Voice, str]]] = {}
@@ -57,7 +62,7 @@ def texts(locale: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _catalog() -> dict[str, tuple[speech.Voice, str]]:
+def catalog() -> dict[str, tuple[speech.Voice, str]]:
     """Hash → (voice, text) for every speakable text, rebuilt when the districts or the
     form spec change."""
     districts = tuple(db.session.execute(select(District.code, District.name).order_by(District.position)))
@@ -82,7 +87,40 @@ def read_aloud_audio(field, question) -> str | None:
     voice = speech.voice_for(locale) if locale in LOCALES else None
     if voice is None:
         return None
-    return url_for("kiosk.voice", key=voice.key(spoken(field, question)))
+    text = spoken(field, question)
+    _make_soon(voice, text)
+    return url_for("kiosk.voice", key=voice.key(text))
+
+
+_pending: set[str] = set()
+_maker: dict[int, ThreadPoolExecutor] = {}
+
+
+def _make_soon(voice: speech.Voice, text: str) -> None:
+    """Start making a question's audio while the page is read, when `flask voice build` has
+    not made it: a long Japanese question takes Open JTalk seconds, which a resident would
+    otherwise wait after pressing the button."""
+    target = folder()
+    key = voice.key(text)
+    if (target / f"{key}.wav").is_file():
+        return
+    with _known_lock:
+        if key in _pending:
+            return
+        _pending.add(key)
+        # One maker thread per process (made after gunicorn's fork, never inherited).
+        maker = _maker.setdefault(os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="voice"))
+
+    def make() -> None:
+        try:
+            speech.cached(target, voice, text)
+        except (OSError, subprocess.SubprocessError, wave.Error):
+            logger.exception("read-aloud audio could not be made")
+        finally:
+            with _known_lock:
+                _pending.discard(key)
+
+    maker.submit(make)
 
 
 @bp.get("/static/voice/<key>.wav")
@@ -92,7 +130,7 @@ def voice(key: str):
         abort(404)
     path = folder() / f"{key}.wav"
     if not path.is_file():
-        found = _catalog().get(key)
+        found = catalog().get(key)
         if found is None:
             abort(404)
         try:
@@ -110,11 +148,11 @@ def voice_build() -> None:
     """Make the audio of every question ahead, so no kiosk waits for it."""
     with current_app.test_request_context():
         made = 0
-        for key, (voice_, text) in _catalog().items():
+        for key, (voice_, text) in catalog().items():
             if not (folder() / f"{key}.wav").is_file():
                 speech.cached(folder(), voice_, text)
                 made += 1
-        click.echo(f"read-aloud audio: {len(_catalog())} texts, {made} made now, in {folder()}")
+        click.echo(f"read-aloud audio: {len(catalog())} texts, {made} made now, in {folder()}")
         silent = [locale for locale in LOCALES if speech.voice_for(locale) is None]
         if silent:
             click.echo("no server voice (the device's voice only) for: " + ", ".join(silent))

@@ -58,6 +58,8 @@ ESPEAK_WORDS_PER_MINUTE = 150
 KEY = re.compile(r"^[0-9a-f]{64}$")
 
 _jtalk_lock = threading.Lock()
+_making: dict[str, threading.Lock] = {}
+_making_lock = threading.Lock()
 
 
 @lru_cache(maxsize=None)
@@ -164,10 +166,23 @@ def _whole_wav(data: bytes) -> bytes:
 def cached(folder: Path, voice: Voice, text: str) -> Path:
     """The WAV file of `text` in `voice` under `folder`, made now if it is not there yet.
     Written under a temporary name and renamed: a reader never sees half a file."""
-    path = folder / f"{voice.key(text)}.wav"
+    key = voice.key(text)
+    path = folder / f"{key}.wav"
     if path.is_file():
         return path
-    audio = voice.synthesize(text)
+    with _making_lock:
+        making = _making.setdefault(key, threading.Lock())
+    try:
+        with making:  # the same audio asked twice at once is made once
+            if not path.is_file():
+                _write(folder, path, voice.synthesize(text))
+    finally:
+        with _making_lock:
+            _making.pop(key, None)
+    return path
+
+
+def _write(folder: Path, path: Path, audio: bytes) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, suffix=".part")
     try:
@@ -178,4 +193,3 @@ def cached(folder: Path, voice: Voice, text: str) -> Path:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    return path
