@@ -5,7 +5,7 @@ from tsunagi.domain.vocabulary import LOCALES
 from tsunagi.web import errors, ruby
 
 bp = Blueprint("kiosk", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/static/kiosk")
+               static_url_path="/static/kiosk", cli_group=None)
 
 
 def _error_page(status: int, message: str) -> str | None:
@@ -21,6 +21,7 @@ def _error_page(status: int, message: str) -> str | None:
 
 errors.register_page(bp, _error_page)
 # Where a resident's furigana choice must not follow: the picker after a reset, the reset itself.
-ruby.for_pages(bp, not_carried={"kiosk.choose_language", "kiosk.finish", "kiosk.home", "kiosk.static"})
+ruby.for_pages(bp, not_carried={"kiosk.choose_language", "kiosk.finish", "kiosk.home", "kiosk.static",
+                                   "kiosk.voice"})
 
-from kiosk import views  # noqa: E402,F401
+from kiosk import views, voice  # noqa: E402,F401

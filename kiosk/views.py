@@ -126,6 +126,17 @@ def _district_choices(locale: str):
     return [SelectChoice(d.code, municipality.localized(d.name, locale)) for d in rows]
 
 
+def step_form_in(spec, step, locale: str, **kwargs) -> FlaskForm:
+    """The form of `step` as the resident meets it: the municipality's districts among
+    the choices, in `locale`. `kwargs` go to the form (data, meta)."""
+    form = step_form(spec, step.id)(**kwargs)
+    for q in step.questions:
+        if q.type == "district":
+            getattr(form, q.id).choices = _district_choices(locale) + [
+                SelectChoice(c.value, _(c.label)) for c in q.choices]
+    return form
+
+
 def _answers_for_triage(answers: dict) -> dict:
     out = canonical_answers(_visible_answers(answers))
     out.setdefault("pregnant", "no")
@@ -183,11 +194,7 @@ def step(location: str, locale: str, step_id: str):
     steps = _visible_steps(draft.answers)
     if current_step not in steps:
         return redirect(url_for("kiosk.step", location=location, locale=locale, step_id=steps[0].id))
-    form = step_form(spec, step_id)(data=draft.answers)
-    for q in current_step.questions:
-        if q.type == "district":
-            getattr(form, q.id).choices = _district_choices(locale) + [
-                SelectChoice(c.value, _(c.label)) for c in q.choices]
+    form = step_form_in(spec, current_step, locale, data=draft.answers)
     if form.validate_on_submit():
         values = {q.id: getattr(form, q.id).data for q in current_step.questions}
         was_urgent = _is_urgent(draft.answers)

@@ -17,7 +17,7 @@
     }
   });
 
-  readAloud();
+  var stopReading = readAloud();
 
   var quit = document.getElementById("quit");
   var printButton = document.getElementById("print-receipt");
@@ -52,9 +52,7 @@
       });
       main.replaceChildren();
     }
-    if (window.speechSynthesis) {
-      window.speechSynthesis.cancel();
-    }
+    stopReading();
     try { window.localStorage.clear(); } catch (e) { /* storage disabled */ }
     try { window.sessionStorage.clear(); } catch (e) { /* storage disabled */ }
     // The response's Clear-Site-Data empties IndexedDB and Cache Storage as well; this
@@ -147,16 +145,35 @@
   // Timestamps, not counted ticks: a throttled timer must not stretch the countdown.
   window.setInterval(tick, 250);
 
-  /* Read-aloud buttons (one per question): shown only when the browser has a voice for
-   * the page's language, so a resident never meets a button that says nothing. */
+  /* Read-aloud buttons (one per question): shown only when something can speak the page's
+   * language, so a resident never meets a button that says nothing. The device's own voice
+   * comes first; else the server's audio of the question (data-audio), when the server has
+   * a voice for the language. Returns what stops the reading (quick exit, idle reset). */
   function readAloud() {
     var buttons = document.querySelectorAll("button.read-aloud");
-    if (!buttons.length || !window.speechSynthesis || !window.SpeechSynthesisUtterance) {
-      return;
+    var synth = window.speechSynthesis && window.SpeechSynthesisUtterance ? window.speechSynthesis : null;
+    var player = null;
+    function stop() {
+      if (synth) {
+        synth.cancel();
+      }
+      if (player) {
+        player.pause();
+        player.removeAttribute("src");
+        player.load();
+        player.remove();
+        player = null;
+      }
+    }
+    if (!buttons.length) {
+      return stop;
     }
     var lang = (document.documentElement.lang || "").toLowerCase();
     function voiceFor() {
-      var voices = window.speechSynthesis.getVoices();
+      if (!synth) {
+        return null;
+      }
+      var voices = synth.getVoices();
       var base = lang.split("-")[0];
       return voices.find(function (v) { return v.lang.toLowerCase().replace("_", "-") === lang; }) ||
         voices.find(function (v) { return v.lang.toLowerCase().split(/[-_]/)[0] === base; }) || null;
@@ -180,23 +197,41 @@
     }
     function update() {
       var voice = voiceFor();
-      buttons.forEach(function (button) { button.hidden = !voice; });
+      buttons.forEach(function (button) { button.hidden = !voice && !button.dataset.audio; });
       return voice;
+    }
+    function play(address) {
+      // One player for the page, in the page: the quick exit's wipe takes it away with the rest.
+      player = document.createElement("audio");
+      player.className = "read-aloud-audio";
+      player.preload = "auto";
+      player.src = address;
+      (document.getElementById("main") || document.body).appendChild(player);
+      var started = player.play();
+      if (started) {
+        started.catch(function () { /* stopped before it started, or no audio output */ });
+      }
     }
     buttons.forEach(function (button) {
       button.addEventListener("click", function () {
+        stop();
         var voice = update();
-        if (!voice) {
-          return;
+        if (voice) {
+          var utterance = new SpeechSynthesisUtterance(textOf(button.closest(".question")));
+          utterance.voice = voice;
+          utterance.lang = voice.lang;
+          synth.speak(utterance);
+        } else if (button.dataset.audio) {
+          play(button.dataset.audio);
         }
-        window.speechSynthesis.cancel();
-        var utterance = new SpeechSynthesisUtterance(textOf(button.closest(".question")));
-        utterance.voice = voice;
-        utterance.lang = voice.lang;
-        window.speechSynthesis.speak(utterance);
       });
     });
     update();
-    window.speechSynthesis.addEventListener("voiceschanged", update);
+    if (synth) {
+      synth.addEventListener("voiceschanged", update);
+    }
+    // Leaving the page (a step sent, back) ends the reading too.
+    window.addEventListener("pagehide", stop);
+    return stop;
   }
 })();
