@@ -27,6 +27,8 @@ HTML = {
     ("GET", "/provider/users"): [L, L, L, 403, 403, 200, 403, 200],
     ("GET", "/provider/outbox"): [L, L, L, 403, 403, 403, 200, 200],
     ("GET", "/provider/stats"): [L, L, L, 403, 403, 403, 200, 403],
+    ("GET", "/provider/stats?format=csv"): [L, L, L, 403, 403, 403, 200, 403],
+    ("GET", "/provider/stats/report"): [L, L, L, 403, 403, 403, 200, 403],
     ("POST", "/provider/intakes/{id}/follow-up/revoke"): [L, L, L, "/provider/intakes/{id}", 404,
                                                           "/provider/intakes/{id}", "/provider/intakes/{id}", 403],
     ("POST", "/provider/users/{victim}/disable"): [L, L, L, 404, 404, "/provider/users", 404, "/provider/users"],

@@ -245,10 +245,12 @@ def persons(session: Session, found: Mapping[str, Counter], span: Period) -> int
 
 def overdue_count(session: Session, start: date, end: date, policy: overdue.Policy, now: datetime) -> int:
     """Intakes of the period waiting now past their deadline (tsunagi.domain.overdue), from
-    the index on (status, priority, routed_at): the cutoffs are computed, not each intake."""
+    the index on (status, priority, routed_at): the cutoffs are computed, not each deadline."""
     since, until = _utc_bounds(start, end)
-    base = [Intake.status.in_(WAITING), Intake.provider_id.is_not(None), Intake.created_at >= since,
-            Intake.created_at < until]
+    # The waiting intakes past a cutoff are the backlog, few however many intakes there are:
+    # read by the status index, then kept if received in the period (a condition on
+    # created_at would lead the planner to scan the period by date).
+    base = [Intake.status.in_(WAITING), Intake.provider_id.is_not(None)]
     late = [and_(Intake.priority == "urgent", Intake.routed_at < now - timedelta(hours=policy.urgent_hours))]
     # A normal intake routed at local time T on day D is late once D + n business days at T
     # has passed: every day whose deadline day is before today, and on the days whose
@@ -267,7 +269,8 @@ def overdue_count(session: Session, start: date, end: date, policy: overdue.Poli
         late.append(and_(Intake.priority != "urgent", Intake.routed_at >= start_of,
                          Intake.routed_at < start_of + (local - datetime.combine(today, time.min, tzinfo=JST))))
         boundary += timedelta(days=1)
-    return int(session.scalar(select(func.count()).select_from(Intake).where(*base, or_(*late))) or 0)
+    return sum(since <= created < until for created in session.scalars(
+        select(Intake.created_at).where(*base, or_(*late))))
 
 
 # --- small-count suppression ---------------------------------------------------------

@@ -183,7 +183,7 @@ def _accessible(svg: ET.Element, element_id: str, title: str, description: str) 
     named for assistive technology by a <title> and a <desc>."""
     for parent in list(svg.iter()):
         for child in list(parent):
-            if child.tag.rsplit("}", 1)[-1] in ("script", "style", "title"):
+            if not isinstance(child.tag, str) or child.tag.rsplit("}", 1)[-1] in ("script", "style", "title"):
                 parent.remove(child)
     for node in svg.iter():
         node.attrib.pop("style", None)
