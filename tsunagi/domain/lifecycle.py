@@ -205,7 +205,7 @@ def transition(
         intake.status_changed_at = now
     _follow_up_validity(session, intake, settings, now)
     reports.moved(session, intake, counted, now)
-    event = IntakeEvent(intake_id=intake.id, actor_id=actor.id, from_status=from_status,
+    event = IntakeEvent(intake_id=intake.id, at=now, actor_id=actor.id, from_status=from_status,
                         to_status=intake.status, provider_id=intake.provider_id,
                         reason=_event_reason(action, reason, outcome,
                                              why))
