@@ -32,8 +32,9 @@ def upgrade() -> None:
         sa.Column("value", sa.String(length=64), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("day", "dimension", "value"),
+        sqlite_with_rowid=False,
     )
-    op.create_index("ix_intake_status_routed", "intake", ["status", "priority", "routed_at"])
+    op.create_index("ix_intake_status_routed", "intake", ["status", "priority", "routed_at", "provider_id", "created_at"])
     op.create_index("ix_intake_contact_created", "intake", ["contact_key", "created_at"])
     _count_existing(Session(bind=op.get_bind()))
 

@@ -155,7 +155,7 @@ class Intake(Base):
     # The overdue count of the coordinator's dashboard reads waiting intakes by routing
     # time; its unique persons look up an earlier intake of the same contact.
     __table_args__ = (Index("ix_intake_provider_status", "provider_id", "status", "priority"),
-                      Index("ix_intake_status_routed", "status", "priority", "routed_at"),
+                      Index("ix_intake_status_routed", "status", "priority", "routed_at", "provider_id", "created_at"),
                       Index("ix_intake_contact_created", "contact_key", "created_at"))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -263,6 +263,8 @@ class ReportTally(Base):
     lifecycle (tsunagi.domain.reports). Counts only; no row points to an intake."""
 
     __tablename__ = "report_tally"
+    # On SQLite the rows are stored in key order: a period is one range read, not a lookup per row.
+    __table_args__ = {"sqlite_with_rowid": False}
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     dimension: Mapped[str] = mapped_column(String(24), primary_key=True)
