@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass, field
@@ -39,6 +40,10 @@ from tsunagi.domain.vocabulary import (
     SUBJECT_LABELS,
 )
 from tsunagi.web.present import row_labels
+
+# pygal appends a legacy import hook for its map plugins (not used here), which makes Python
+# warn on every later import that reaches it: take it out again.
+sys.meta_path[:] = [finder for finder in sys.meta_path if type(finder).__name__ != "PluginImportFixer"]
 
 BOM = "\ufeff"
 # Values in the order a reader expects; sections not named here go by count, largest first.
