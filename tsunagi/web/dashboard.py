@@ -172,11 +172,15 @@ def bar_chart(element_id: str, title: str, section: Section) -> Markup:
     if not section.rows:
         return Markup("")
     rows = list(reversed(section.rows))  # pygal draws the first bar at the bottom
+    labels = [f"{r.label}: {section.text(r.cell)}" for r in rows]
+    # Room for the labels at the left, which pygal does not measure (13 px text; a wide
+    # character counts as one em, a narrow one as about half).
+    widest = max(sum(13 if ord(ch) > 0x2E7F else 7 for ch in text) for text in labels)
     chart = pygal.HorizontalBar(
-        js=[], css=[], no_prefix=True, disable_xml_declaration=True, show_legend=False, width=640,
-        height=60 + 34 * len(rows), margin=8, show_y_guides=False, show_x_labels=False, truncate_label=-1,
-        print_values=False, include_x_axis=True)
-    chart.x_labels = [f"{r.label}: {section.text(r.cell)}" for r in rows]
+        js=[], css=[], no_prefix=True, disable_xml_declaration=True, show_legend=False, width=720,
+        height=60 + 34 * len(rows), margin=8, margin_left=min(420, widest + 16), show_y_guides=False,
+        show_x_labels=False, truncate_label=-1, print_values=False, include_x_axis=True)
+    chart.x_labels = labels
     chart.add(title, [None if r.cell.hidden else r.cell.value for r in rows])
     return _accessible(chart.render_tree(), element_id, title,
                        gettext("Bar chart of the counts in the table beside it; a count under %(n)s is shown as "
