@@ -59,7 +59,7 @@ from tsunagi.domain.vocabulary import (
     WAITING,
     typed,
 )
-from tsunagi.web import errors
+from tsunagi.web import dashboard, errors
 from tsunagi.web.context import (
     lifecycle_settings,
     notify_after_transition,
@@ -381,32 +381,81 @@ def directory():
                            form=FlaskForm())
 
 
-def _period() -> tuple[date, date]:
-    """?from= and ?to= (ISO dates); by default the fiscal year so far (from 1 April)."""
-    today = datetime.now(timezone.utc).date()
-    fiscal_start = date(today.year if today.month >= 4 else today.year - 1, 4, 1)
+def _span() -> reports.Period:
+    """?period=fy|month|week&on=YYYY-MM-DD (default: this fiscal year, April to March), or
+    the span ?from=YYYY-MM-DD&to=YYYY-MM-DD of older links."""
+    today = reports.day_of(datetime.now(timezone.utc))
     try:
-        start = date.fromisoformat(request.args.get("from") or fiscal_start.isoformat())
-        end = date.fromisoformat(request.args.get("to") or today.isoformat())
-    except ValueError:
+        if request.args.get("from") or request.args.get("to"):
+            start = date.fromisoformat(request.args.get("from") or reports.period("fy", today).start.isoformat())
+            end = date.fromisoformat(request.args.get("to") or today.isoformat())
+            if end < start:
+                abort(400)
+            return reports.Period("custom", start, end)
+        kind = request.args.get("period") or "fy"
+        if kind not in reports.PERIOD_KINDS:
+            abort(400)
+        return reports.period(kind, date.fromisoformat(request.args.get("on") or today.isoformat()))
+    except (ValueError, OverflowError):
         abort(400)
-    return start, end
+
+
+def _csv(text: str, name: str):
+    response = current_app.response_class(text.encode("utf-8"), mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _counts(span: reports.Period, charts: bool = True):
+    threshold = current_app.config["REPORT_MIN_CELL"]
+    board = reports.dashboard(db.session, span, overdue_policy())
+    locale = str(get_locale() or "ja")
+    return threshold, dashboard.figures(board, threshold), dashboard.sections(
+        db.session, board, threshold, locale, charts=charts)
 
 
 @bp.get("/stats")
 @login_required
 def stats():
-    """Counts by month, place, channel, route, status and outcome for the fiscal year
-    (from April) or ?from=YYYY-MM-DD&to=YYYY-MM-DD. No identifying data."""
+    """The coordinator's dashboard for a fiscal year, month or week: counts by place,
+    channel, language, service, need, age, subject, area, status and outcome, unique
+    persons, response times, returns, transfers, overdue intakes and resource gaps, with
+    small counts suppressed. ?format=csv: the same as CSV (?lang=en: in English)."""
     _coordinator()
-    start, end = _period()
-    rows = reports.counts(db.session, start, end)
+    span = _span()
     if request.args.get("format") == "csv":
-        response = current_app.response_class(reports.to_csv(rows), mimetype="text/csv")
-        response.headers["Content-Disposition"] = f'attachment; filename="tsunagi-counts-{start}-{end}.csv"'
-        return response
-    return render_template("inbox/stats.html", rows=rows, start=start, end=end, services=SERVICES,
-                           total=sum(r["count"] for r in rows), form=FlaskForm())
+        def build() -> str:
+            _threshold, figs, found = _counts(span, charts=False)
+            return dashboard.to_csv(dashboard.dashboard_rows(figs, found))
+        return _csv(dashboard.in_language(request.args.get("lang"), build),
+                    f"tsunagi-counts-{span.start}-{span.end}.csv")
+    threshold, figs, found = _counts(span)
+    return render_template("inbox/stats.html", span=span, figures=figs, sections=found, threshold=threshold,
+                           kinds=reports.PERIOD_KINDS, form=FlaskForm())
+
+
+@bp.get("/stats/report")
+@login_required
+def yearly_report():
+    """The fiscal year's report, as a printable page or (?format=csv) CSV: intakes by month
+    and service, then the dashboard's figures and breakdowns."""
+    _coordinator()
+    today = reports.day_of(datetime.now(timezone.utc))
+    try:
+        year = int(request.args.get("fy") or reports.period("fy", today).start.year)
+        span = reports.period("fy", date(year, 4, 1))
+    except (ValueError, OverflowError):
+        abort(400)
+
+    def build() -> str:
+        threshold, figs, found = _counts(span, charts=False)
+        return dashboard.to_csv(dashboard.yearly_rows(dashboard.yearly(db.session, span, threshold), figs, found))
+    if request.args.get("format") == "csv":
+        return _csv(dashboard.in_language(request.args.get("lang"), build), f"tsunagi-report-fy{year}.csv")
+    threshold, figs, found = _counts(span, charts=False)
+    return render_template("inbox/report.html", span=span, year=year, figures=figs, sections=found,
+                           report=dashboard.yearly(db.session, span, threshold), threshold=threshold,
+                           form=FlaskForm())
 
 
 @bp.get("/users")

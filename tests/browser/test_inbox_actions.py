@@ -98,7 +98,8 @@ def test_every_staff_page_has_no_axe_violations(live_server, browser):
     found["login"] = violations(page)
     for username, paths in (("kodomo", ["/provider/", "/provider/?status=closed"]),
                             ("coordinator", ["/provider/", "/provider/board", "/provider/directory",
-                                             "/provider/stats", "/provider/outbox"]),
+                                             "/provider/stats", "/provider/stats?period=month",
+                                             "/provider/stats/report", "/provider/outbox", "/provider/kiosks"]),
                             ("admin", ["/provider/users", "/provider/outbox", "/provider/webhooks"])):
         context.clear_cookies()
         office_sign_in(page, live_server, username)

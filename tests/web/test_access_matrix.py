@@ -26,10 +26,14 @@ HTML = {
     ("GET", "/provider/directory"): [L, L, L, 403, 403, 403, 200, 403],
     ("GET", "/provider/users"): [L, L, L, 403, 403, 200, 403, 200],
     ("GET", "/provider/outbox"): [L, L, L, 403, 403, 403, 200, 200],
+    ("GET", "/provider/kiosks"): [L, L, L, 403, 403, 403, 200, 200],
+    ("POST", "/provider/kiosks"): [L, L, L, 403, 403, 403, 422, 422],  # the form is empty: refused
     ("GET", "/provider/stats"): [L, L, L, 403, 403, 403, 200, 403],
     ("GET", "/provider/webhooks"): [L, L, L, 403, 403, 403, 403, 200],
     ("POST", "/provider/webhooks"): [L, L, L, 403, 403, 403, 403, 422],  # the admin's form is empty: refused
     ("POST", "/provider/webhooks/houkatsu-minami/remove"): [L, L, L, 403, 403, 403, 403, "/provider/webhooks"],
+    ("GET", "/provider/stats?format=csv"): [L, L, L, 403, 403, 403, 200, 403],
+    ("GET", "/provider/stats/report"): [L, L, L, 403, 403, 403, 200, 403],
     ("POST", "/provider/intakes/{id}/follow-up/revoke"): [L, L, L, "/provider/intakes/{id}", 404,
                                                           "/provider/intakes/{id}", "/provider/intakes/{id}", 403],
     ("POST", "/provider/users/{victim}/disable"): [L, L, L, 404, 404, "/provider/users", 404, "/provider/users"],

@@ -12,7 +12,7 @@ from typing import Any, Callable, Mapping
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from tsunagi.domain import data_keys, follow_up, municipality, sealed
+from tsunagi.domain import data_keys, follow_up, municipality, reports, sealed
 from tsunagi.domain.consent import CONTACT_PROBLEMS, ConsentGiven, InvalidConsent, allows_service, contact_problem, may_share
 from tsunagi.domain.models import (
     District,
@@ -222,6 +222,8 @@ def submit(
     else:
         intake.status = "not_shared"
     session.add(intake)
+    session.flush()
+    reports.submitted(session, intake)
     session.add(IntakeEvent(intake_id=intake.id, to_status=intake.status,
                             provider_id=intake.provider_id))
     secrets = follow_up.issue(session, intake)

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tsunagi.domain import follow_up, intakes
+from tsunagi.domain import follow_up, intakes, reports
 from tsunagi.domain.consent import ConsentRequired, allows_service, require_share
 from tsunagi.domain.models import FollowUp, Intake, IntakeEvent, Provider, User
 from tsunagi.domain.triage.decide import choose_provider
@@ -160,6 +160,7 @@ def transition(
         raise TransitionRefused("reason_required", f"{action} needs a reason")
     now = now or datetime.now(timezone.utc)
     from_status, from_provider = intake.status, intake.provider_id
+    counted = reports.before(intake)
     why = None
 
     if action in ("return", "transfer"):
@@ -203,7 +204,8 @@ def transition(
         intake.status = to_status
         intake.status_changed_at = now
     _follow_up_validity(session, intake, settings, now)
-    event = IntakeEvent(intake_id=intake.id, actor_id=actor.id, from_status=from_status,
+    reports.moved(session, intake, counted, now)
+    event = IntakeEvent(intake_id=intake.id, at=now, actor_id=actor.id, from_status=from_status,
                         to_status=intake.status, provider_id=intake.provider_id,
                         reason=_event_reason(action, reason, outcome,
                                              why))

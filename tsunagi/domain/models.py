@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Annotated, Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, func, text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -153,7 +153,11 @@ class Intake(Base):
 
     __tablename__ = "intake"
     # The waiting count of a notification (and the inbox's filters) read only the index.
-    __table_args__ = (Index("ix_intake_provider_status", "provider_id", "status", "priority"),)
+    # The overdue count of the coordinator's dashboard reads waiting intakes by routing
+    # time; its unique persons look up an earlier intake of the same contact.
+    __table_args__ = (Index("ix_intake_provider_status", "provider_id", "status", "priority"),
+                      Index("ix_intake_status_routed", "status", "priority", "routed_at", "provider_id", "created_at"),
+                      Index("ix_intake_contact_created", "contact_key", "created_at"))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
@@ -252,6 +256,21 @@ class FollowUp(Base):
     revoked_at: Mapped[datetime | None] = mapped_column()
 
     intake: Mapped[Intake] = relationship()
+
+
+class ReportTally(Base):
+    """How many intakes received on `day` (Japan time) have `value` in `dimension`: the
+    coordinator's counts, kept current as intakes are submitted and move through the
+    lifecycle (tsunagi.domain.reports). Counts only; no row points to an intake."""
+
+    __tablename__ = "report_tally"
+    # On SQLite the rows are stored in key order: a period is one range read, not a lookup per row.
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(24), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AuditEvent(Base):

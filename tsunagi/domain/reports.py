@@ -1,42 +1,415 @@
 """Counts the municipality reports to the ministry and uses in its yearly evaluation
-(実施要綱 L208, L6983-6995): consultations by period, place, route and outcome.
+(実施要綱 L208, L6983-6995) and the team meeting's view of missing resources (L1299-1315).
 
-Counts only: no identifying data, and intakes without consent to share count too.
+Counts only: no identifying data, and intakes without consent to share count too. The
+counts are kept as tallies per day of receipt (Japan time), dimension and value
+(`ReportTally`), updated in the same transaction as the intake they count: the dashboard
+reads a year as one indexed GROUP BY over at most a few tens of thousands of rows, however
+many intakes there are, and the counts outlive the erasure of the answers (retention).
+
+Every figure is about the intakes received in the period (a cohort): their status and
+outcome today, how long they waited, whether they were returned or transferred.
 """
 from __future__ import annotations
 
-import csv
-import io
+import math
 from collections import Counter
-from datetime import date, datetime, time, timezone
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Iterable, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from tsunagi.domain.models import Intake, Location
+from tsunagi.domain import overdue
+from tsunagi.domain.models import Intake, IntakeEvent, Location, ReportTally
+from tsunagi.domain.vocabulary import JST, MULTI_AGENCY, WAITING
 
-COLUMNS = ("month", "location", "channel", "service", "priority", "status", "outcome", "count")
+# Dimensions with one value per intake: their counts add up to the intakes of the period.
+SINGLE = ("location", "kind", "channel", "language", "service", "priority", "age_band", "subject", "area",
+          "status", "outcome")
+# Dimensions where an intake counts under several values (or none): no total adds up.
+MULTIPLE = ("need", "gap", "event")
+# Intakes of a person not yet seen in the same week, month or fiscal year (value "new").
+PERSON_SCOPES = ("week", "month", "fy")
+WAITS = ("accept_wait", "contact_wait")
+NONE = "none"  # the value of an intake with no need named, no outcome yet, no area
+PERIOD_KINDS = ("fy", "month", "week")
 
 
-def counts(session: Session, start: date, end: date) -> list[dict]:
-    """One row per combination that occurred between `start` and `end` (inclusive)."""
-    since = datetime.combine(start, time.min, tzinfo=timezone.utc)
-    until = datetime.combine(end, time.max, tzinfo=timezone.utc)
+def day_of(at: datetime) -> date:
+    """The day (Japan time) an intake counts under."""
+    return at.astimezone(JST).date()
+
+
+# --- periods -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Period:
+    kind: str  # fy | month | week | custom
+    start: date
+    end: date  # inclusive
+
+    def previous(self) -> "Period":
+        return period(self.kind, self.start - timedelta(days=1)) if self.kind in PERIOD_KINDS else self
+
+    def next(self) -> "Period":
+        return period(self.kind, self.end + timedelta(days=1)) if self.kind in PERIOD_KINDS else self
+
+
+def period(kind: str, day: date) -> Period:
+    """The fiscal year (April to March), month or week (Monday to Sunday) holding `day`."""
+    if kind == "fy":
+        year = day.year if day.month >= 4 else day.year - 1
+        return Period(kind, date(year, 4, 1), date(year + 1, 3, 31))
+    if kind == "month":
+        following = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+        return Period(kind, day.replace(day=1), following - timedelta(days=1))
+    if kind == "week":
+        start = day - timedelta(days=day.weekday())
+        return Period(kind, start, start + timedelta(days=6))
+    raise ValueError(f"unknown period kind {kind!r}")
+
+
+def _utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """[start 00:00 JST, the day after end 00:00 JST) in UTC."""
+    return (datetime.combine(start, time.min, tzinfo=JST).astimezone(timezone.utc),
+            datetime.combine(end + timedelta(days=1), time.min, tzinfo=JST).astimezone(timezone.utc))
+
+
+# --- keeping the tallies -------------------------------------------------------------
+
+# (below this many minutes, a wait is kept to this many minutes)
+WAIT_GRAINS = ((60, 5), (1440, 30), (10080, 180), (86400, 1440))
+
+
+def wait_bucket(minutes: int) -> int:
+    """A wait in minutes, kept to 5 minutes under an hour, to half an hour under a day, to 3
+    hours under a week, to the day under 60 days and to the week beyond: the percentiles
+    are read at that grain, and a day holds at most some 170 values per wait."""
+    minutes = max(0, minutes)
+    for limit, grain in WAIT_GRAINS:
+        if minutes < limit:
+            return minutes - minutes % grain
+    return minutes - minutes % 10080
+
+
+def gap_services(decision: Mapping[str, Any]) -> list[str]:
+    """The services the triage wanted but found no office for (resource gaps): the
+    service its rule chose when it said "no provider of this kind" (the rule's reason
+    names it), and the multi-agency team when it had no office either."""
+    reasons = decision.get("reasons") or []
+    codes = [r["code"] for r in reasons]
+    found = []
+    if "provider_missing" in codes:
+        wanted = next((r["params"]["service"] for r in reversed(reasons[:codes.index("provider_missing")])
+                       if (r.get("params") or {}).get("service")), None)
+        if wanted:
+            found.append(wanted)
+    if "first_contact_no_team" in codes or (decision.get("service") == MULTI_AGENCY
+                                             and decision.get("provider_id") is None):
+        found.append(MULTI_AGENCY)
+    return list(dict.fromkeys(found))
+
+
+def facts(*, location_code: str, location_kind: str, channel: str, locale: str, service: str, priority: str,
+          answers: Mapping[str, Any], area: str | None, decision: Mapping[str, Any], status: str) -> list[tuple[str, str]]:
+    """The (dimension, value) pairs an intake counts under when it is received."""
+    found = [("location", location_code), ("kind", location_kind), ("channel", channel), ("language", locale),
+             ("service", service), ("priority", priority), ("age_band", answers.get("age_band") or NONE),
+             ("subject", answers.get("subject") or NONE), ("area", area or NONE), ("status", status),
+             ("outcome", NONE)]
+    found += [("need", d) for d in decision.get("domains") or [NONE]]
+    found += [("gap", s) for s in gap_services(decision)]
+    return found
+
+
+def add(session: Session, counts: Mapping[tuple[date, str, str], int]) -> None:
+    """Add `counts` ((day, dimension, value) -> n, negative to take away) to the tallies,
+    as one upsert per row: concurrent submits add up, never overwrite each other."""
+    rows = [{"day": d, "dimension": k, "value": v, "n": n} for (d, k, v), n in counts.items() if n]
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(ReportTally)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=["day", "dimension", "value"], set_={"n": ReportTally.n + statement.excluded.n}), rows)
+
+
+def _new_person(session: Session, intake: Intake, day: date, scope: str) -> bool:
+    if not intake.contact_key:
+        return True  # no contact kept: each such intake is one person
+    since, _ = _utc_bounds(period(scope, day).start, day)
+    # Every other intake stored so far came first (two in one transaction share its time).
+    earlier = select(Intake.id).where(Intake.contact_key == intake.contact_key, Intake.created_at >= since,
+                                      Intake.created_at <= intake.created_at, Intake.id != intake.id)
+    return not session.scalar(select(exists(earlier)))
+
+
+def submitted(session: Session, intake: Intake) -> None:
+    """Count a just-stored intake (after its flush)."""
+    day = day_of(intake.created_at)
+    location = intake.location
+    pairs = facts(location_code=location.code, location_kind=location.kind, channel=intake.channel,
+                  locale=intake.locale, service=intake.service, priority=intake.priority, answers=intake.answers,
+                  area=intake.area, decision=intake.decision, status=intake.status)
+    pairs += [(f"persons_{scope}", "new") for scope in PERSON_SCOPES if _new_person(session, intake, day, scope)]
+    add(session, Counter((day, k, v) for k, v in pairs))
+
+
+@dataclass(frozen=True)
+class Before:
+    status: str
+    outcome: str | None
+    service: str
+
+
+def before(intake: Intake) -> Before:
+    return Before(intake.status, intake.outcome, intake.service)
+
+
+def moved(session: Session, intake: Intake, was: Before, now: datetime) -> None:
+    """Count a lifecycle step of `intake` (before its event is stored): its status,
+    outcome and service now; a return or transfer; the first acceptance and first contact,
+    with how long they took from receipt."""
+    day = day_of(intake.created_at)
+    counts: Counter = Counter()
+    for dimension, old, new in (("status", was.status, intake.status), ("outcome", was.outcome, intake.outcome),
+                                ("service", was.service, intake.service)):
+        if (old or NONE) != (new or NONE):
+            counts[(day, dimension, old or NONE)] -= 1
+            counts[(day, dimension, new or NONE)] += 1
+    if intake.status != was.status and intake.status in ("returned", "transferred"):
+        counts[(day, "event", intake.status)] += 1
+    for dimension, status in (("accept_wait", "accepted"), ("contact_wait", "contacted")):
+        if intake.status == status != was.status and not session.scalar(select(exists(
+                select(IntakeEvent.id).where(IntakeEvent.intake_id == intake.id, IntakeEvent.to_status == status)))):
+            minutes = int((now - intake.created_at).total_seconds() // 60)
+            counts[(day, dimension, str(wait_bucket(minutes)))] += 1
+    add(session, counts)
+
+
+# --- reading the tallies -------------------------------------------------------------
+
+def tallies(session: Session, start: date, end: date) -> dict[str, Counter]:
+    """dimension -> Counter(value -> intakes) for the intakes received from `start` to `end`."""
+    found: dict[str, Counter] = {}
     rows = session.execute(
-        select(Intake.created_at, Location.code, Intake.channel, Intake.service, Intake.priority,
-               Intake.status, Intake.outcome)
-        .join(Location, Location.id == Intake.location_id)
-        .where(Intake.created_at >= since, Intake.created_at <= until)
-    )
-    tally: Counter = Counter()
-    for created, location, channel, service, priority, status, outcome in rows:
-        tally[(created.strftime("%Y-%m"), location, channel, service, priority, status, outcome or "")] += 1
-    return [dict(zip(COLUMNS, (*key, n))) for key, n in sorted(tally.items())]
+        select(ReportTally.dimension, ReportTally.value, func.sum(ReportTally.n))
+        .where(ReportTally.day >= start, ReportTally.day <= end)
+        .group_by(ReportTally.dimension, ReportTally.value))
+    for dimension, value, n in rows:
+        if n:
+            found.setdefault(dimension, Counter())[value] = int(n)
+    return found
 
 
-def to_csv(rows: list[dict]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS)
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
+def by_month(session: Session, start: date, end: date, dimension: str) -> dict[str, Counter]:
+    """"YYYY-MM" -> Counter(value -> intakes) of one dimension, month by month."""
+    found: dict[str, Counter] = {}
+    rows = session.execute(
+        select(ReportTally.day, ReportTally.value, ReportTally.n)
+        .where(ReportTally.day >= start, ReportTally.day <= end, ReportTally.dimension == dimension))
+    for day, value, n in rows:
+        if n:
+            found.setdefault(day.strftime("%Y-%m"), Counter())[value] += n
+    return found
+
+
+def percentile(histogram: Mapping[str, int], share: float) -> int | None:
+    """The nearest-rank percentile (the smallest value with at least `share` of the counts
+    at or below it) of a histogram {minutes as text: count}; None when it is empty."""
+    total = sum(histogram.values())
+    if total <= 0:
+        return None
+    rank = max(1, math.ceil(share * total))
+    seen = 0
+    for value in sorted(histogram, key=int):
+        seen += histogram[value]
+        if seen >= rank:
+            return int(value)
+    return None
+
+
+def persons(session: Session, found: Mapping[str, Counter], span: Period) -> int:
+    """Unique persons among the period's intakes: intakes with the same keyed contact hash
+    are one person; an intake without a contact kept is one person. Read from the tallies for
+    a week, month or fiscal year; counted from the intakes for any other span."""
+    if span.kind in PERIOD_KINDS:
+        return found.get(f"persons_{span.kind}", Counter())["new"]
+    since, until = _utc_bounds(span.start, span.end)
+    inside = and_(Intake.created_at >= since, Intake.created_at < until)
+    keyed = session.scalar(select(func.count(func.distinct(Intake.contact_key))).where(inside)) or 0
+    unkeyed = session.scalar(select(func.count()).select_from(Intake).where(inside, Intake.contact_key.is_(None)))
+    return int(keyed) + int(unkeyed or 0)
+
+
+def overdue_count(session: Session, start: date, end: date, policy: overdue.Policy, now: datetime) -> int:
+    """Intakes of the period waiting now past their deadline (tsunagi.domain.overdue), from
+    the index on (status, priority, routed_at): the cutoffs are computed, not each deadline."""
+    since, until = _utc_bounds(start, end)
+    # Counted from the index (status, priority, routed_at, provider_id, created_at) alone:
+    # the waiting intakes are the backlog, few however many intakes there are. The period is
+    # compared through coalesce() so that no planner scans the whole period by its date index.
+    received = func.coalesce(Intake.created_at, Intake.created_at)
+    base = [Intake.status.in_(WAITING), Intake.provider_id.is_not(None), received >= since, received < until]
+    late = [and_(Intake.priority == "urgent", Intake.routed_at < now - timedelta(hours=policy.urgent_hours))]
+    # A normal intake routed at local time T on day D is late once D + n business days at T
+    # has passed: every day whose deadline day is before today, and on the days whose
+    # deadline day is today, those routed earlier in the day than now.
+    local = now.astimezone(JST)
+    today = local.date()
+    day = today
+    while overdue.add_business_days(datetime.combine(day, time(12), tzinfo=JST), policy.business_days).date() >= today:
+        day -= timedelta(days=1)
+    late.append(and_(Intake.priority != "urgent",
+                     Intake.routed_at < datetime.combine(day + timedelta(days=1), time.min, tzinfo=JST)))
+    boundary = day + timedelta(days=1)
+    while boundary <= today and overdue.add_business_days(
+            datetime.combine(boundary, time(12), tzinfo=JST), policy.business_days).date() == today:
+        start_of = datetime.combine(boundary, time.min, tzinfo=JST)
+        late.append(and_(Intake.priority != "urgent", Intake.routed_at >= start_of,
+                         Intake.routed_at < start_of + (local - datetime.combine(today, time.min, tzinfo=JST))))
+        boundary += timedelta(days=1)
+    return int(session.scalar(select(func.count()).select_from(Intake).where(*base, or_(*late))) or 0)
+
+
+# --- small-count suppression ---------------------------------------------------------
+
+SHOWN, PRIMARY, SECONDARY = "shown", "primary", "secondary"
+
+
+@dataclass
+class Cell:
+    value: int
+    state: str = SHOWN
+
+    def text(self, threshold: int) -> str:
+        if self.state == PRIMARY:
+            return f"<{threshold}"
+        if self.state == SECONDARY:
+            return "x"
+        return str(self.value)
+
+    @property
+    def hidden(self) -> bool:
+        return self.state != SHOWN
+
+
+def _pinned(cells: list[Cell], total: int, threshold: int) -> bool:
+    """Whether a reader who knows `total`, the shown cells and that a "<t" cell is 1..t-1
+    and an "x" cell at least t could work out the exact value of a hidden cell (an "x"
+    worked out in one line would reveal a "<t" in another)."""
+    hidden = [c for c in cells if c.hidden]
+    rest = total - sum(c.value for c in cells if not c.hidden)
+    bounds = [(1, threshold - 1) if c.state == PRIMARY else (threshold, rest) for c in hidden]
+    low_sum, high_sum = sum(lo for lo, _hi in bounds), sum(hi for _lo, hi in bounds)
+    for lo, hi in bounds:
+        if min(hi, rest - (low_sum - lo)) <= max(lo, rest - (high_sum - hi)):
+            return True
+    return False
+
+
+def _protect(cells: list[Cell], total: Cell | None, threshold: int) -> bool:
+    """Hide more cells of one line (cells and its published total) until no hidden cell can
+    be worked out; the total is hidden when nothing else helps. True if anything changed."""
+    if total is None or total.hidden or not any(c.hidden for c in cells):
+        return False
+    changed = False
+    while _pinned(cells, total.value, threshold):
+        candidates = [c for c in cells if not c.hidden and c.value > 0]
+        if not candidates:
+            total.state = SECONDARY
+            return True
+        min(candidates, key=lambda c: c.value).state = SECONDARY
+        changed = True
+    return changed
+
+
+@dataclass
+class Table:
+    """Counts by row and column with their totals, as published after suppression."""
+
+    rows: list[list[Cell]]
+    row_totals: list[Cell] | None = None
+    column_totals: list[Cell] | None = None
+    total: Cell | None = None
+
+
+def suppress(values: list[list[int]], threshold: int, *, row_totals: bool = True, column_totals: bool = False,
+             totals: Iterable[int] | None = None) -> Table:
+    """Small-count suppression, the one rule for the page, the CSV and the charts: every
+    cell from 1 to `threshold` - 1 is shown as "<threshold" (primary); then, wherever a
+    published total and the shown cells of its row or column would reveal such a cell,
+    the smallest other cell is hidden too ("x", secondary), or else the total, until none
+    can be worked out. Zero reveals no one and is shown.
+
+    `totals`: the published row totals when they are not the sums of the row (a breakdown
+    where one intake counts under several values has no total: pass row_totals=False).
+    """
+    def cell(n: int) -> Cell:
+        return Cell(n, PRIMARY if 0 < n < threshold else SHOWN)
+
+    table = Table([[cell(n) for n in row] for row in values])
+    sums = list(totals) if totals is not None else [sum(row) for row in values]
+    if row_totals:
+        table.row_totals = [cell(n) for n in sums]
+    if column_totals:
+        width = max((len(r) for r in values), default=0)
+        table.column_totals = [cell(sum(r[i] for r in values if i < len(r))) for i in range(width)]
+    if row_totals and column_totals:
+        table.total = cell(sum(sums))
+    changed = True
+    while changed:
+        changed = False
+        for i, row in enumerate(table.rows):
+            changed |= _protect(row, table.row_totals[i] if table.row_totals else None, threshold)
+        if table.column_totals:
+            for i, total in enumerate(table.column_totals):
+                changed |= _protect([r[i] for r in table.rows if i < len(r)], total, threshold)
+        if table.total is not None:
+            changed |= _protect(table.row_totals, table.total, threshold)
+            changed |= _protect(table.column_totals, table.total, threshold)
+    return table
+
+
+# --- the dashboard -------------------------------------------------------------------
+
+@dataclass
+class Wait:
+    count: int
+    median: int | None  # minutes
+    p90: int | None
+
+
+@dataclass
+class Dashboard:
+    period: Period
+    intakes: int
+    persons: int
+    counts: dict[str, Counter] = field(default_factory=dict)
+    waits: dict[str, Wait] = field(default_factory=dict)
+    overdue: int = 0
+
+    def count(self, dimension: str, value: str) -> int:
+        return self.counts.get(dimension, Counter())[value]
+
+
+def dashboard(session: Session, span: Period, policy: overdue.Policy, now: datetime | None = None) -> Dashboard:
+    found = tallies(session, span.start, span.end)
+    waits = {}
+    for name in WAITS:
+        histogram = found.get(name, Counter())
+        waits[name] = Wait(sum(histogram.values()), percentile(histogram, 0.5), percentile(histogram, 0.9))
+    return Dashboard(
+        period=span, intakes=sum(found.get("status", Counter()).values()), persons=persons(session, found, span),
+        counts={k: v for k, v in found.items() if k in SINGLE or k in MULTIPLE}, waits=waits,
+        overdue=overdue_count(session, span.start, span.end, policy, now or datetime.now(timezone.utc)))
+
+
+def locations(session: Session) -> list[Location]:
+    return list(session.scalars(select(Location).order_by(Location.id)))

@@ -195,6 +195,26 @@ WITHDRAWN_TEXT = N_("You withdrew your consent: your details were deleted and no
                     "You can still contact %(provider)s yourself.")
 NOT_ROUTED_TEXT = N_("No office could receive your answers. Please call or visit %(provider)s yourself.")
 
+# --- the coordinator's counts (tsunagi.domain.reports), as staff read them ----------
+REPORT_SECTIONS: dict[str, str] = {
+    "location": N_("Where"), "kind": N_("Kind of place"), "channel": N_("Channel"), "language": N_("Language"),
+    "service": N_("Service"), "priority": N_("Priority"), "need": N_("Needs seen by the triage"),
+    "age_band": N_("Age"), "subject": N_("Who the consultation is about"), "area": N_("Area"),
+    "status": N_("Status"), "outcome": N_("Outcome"),
+    "gap": N_("Resource gaps: intakes for which a kind of office had none"),
+}
+LOCATION_KIND_LABELS: dict[str, str] = {"library": N_("library"), "hub": N_("community hub"),
+                                        "outreach": N_("outreach team")}
+CHANNEL_LABELS: dict[str, str] = {"kiosk": N_("kiosk"), "outreach": N_("outreach")}
+PRIORITY_LABELS: dict[str, str] = {"urgent": N_("Urgent"), "normal": N_("Normal")}
+NEED_LABELS: dict[str, str] = {"elderly": N_("older people"), "disability": N_("disability"),
+                               "child": N_("children and child-rearing"), "poverty": N_("living and work")}
+SUBJECT_LABELS: dict[str, str] = {"self": N_("the resident"), "family": N_("a family member"),
+                                  "someone_else": N_("someone else")}
+# A count with no value in its section: no need named, no area given, not closed yet.
+REPORT_NONE_LABELS: dict[str, str] = {"need": N_("none named"), "outcome": N_("not closed yet")}
+REPORT_UNKNOWN = N_("unknown")
+
 # --- emergency contacts a municipality lists -----------------------------------------
 EMERGENCY_ALWAYS = N_("24 hours, every day")
 EMERGENCY_COSTS = {"free": N_("Free call"), "charged": N_("Call charges apply")}

@@ -52,6 +52,8 @@ DEFAULTS = {
     "OVERDUE_BUSINESS_DAYS": 2,
     "OVERDUE_URGENT_HOURS": 4,
     "DUPLICATE_WINDOW_DAYS": 30,
+    # The coordinator's counts show any count from 1 to this minus 1 as "<N" (page, CSV, charts).
+    "REPORT_MIN_CELL": 3,
     "INTERRUPT_AFTER_FAILED_CONTACTS": 3,
     "FOLLOW_UP_DAYS_AFTER_CLOSURE": 180,
     # Retention: days after a case ended (closed, interrupted, never shared) until its

@@ -1,0 +1,232 @@
+"""The coordinator's dashboard and its CSV at 10k and 1M intakes (goal: p95 <= 300 ms at 1M
+and <= 2x the 10k figure), on SQLite or (--database-url) PostgreSQL.
+
+For each size: a fresh schema from the migrations, the demo municipality (as `flask demo
+setup` loads it), then the intakes of one fiscal year, streamed in batches: real triage
+decisions (one per distinct set of answers), sealed answers and decisions, statuses,
+outcomes, routing times and repeat contacts drawn at random, and the tallies counted by the
+product's own `reports.facts` / `reports.add`. Lifecycle events are not stored: no dashboard
+query reads them (their waits are in the tallies). Then, through the app as a signed-in
+coordinator, GET /provider/stats (the fiscal year) and its CSV, `--rounds` times each, and
+the EXPLAIN of every query the page ran.
+
+    .venv/bin/python bench/dashboard.py [--sizes 10000,1000000] [--rounds 30]
+    .venv/bin/python bench/dashboard.py --database-url postgresql+psycopg://...
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlalchemy import event, insert, select, text
+from sqlalchemy.orm import Session
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tsunagi import create_app  # noqa: E402
+from tsunagi.domain import accounts, intakes, municipality, reports, sealed  # noqa: E402
+from tsunagi.domain.models import Intake, Location, Provider  # noqa: E402
+from tsunagi.domain.triage.answers import AGE_BANDS, CONCERNS, SUBJECTS  # noqa: E402
+from tsunagi.domain.vocabulary import LOCALES, OUTCOMES  # noqa: E402
+from tsunagi.web.db import make_engine, upgrade  # noqa: E402
+
+# A throwaway database: a throwaway data key.
+os.environ.setdefault("TSUNAGI_DATA_KEYS", sealed.new_key())
+sealed.use(sealed.parse_keys(os.environ["TSUNAGI_DATA_KEYS"]))
+
+PASSWORD = "bench password 1234"
+BATCH = 5000
+CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
+
+
+def fresh_schema(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    upgrade(url)
+
+
+def decisions(session: Session, rng: random.Random, count: int = 150) -> list[tuple[dict, object]]:
+    """Distinct answers with the real triage's decision for each."""
+    areas = ["kita", "minami", "unknown", None]
+    found = []
+    for _ in range(count):
+        answers = {"subject": rng.choice(SUBJECTS), "age_band": rng.choice(AGE_BANDS), "danger_now":
+                   rng.choices(["no", "yes", "unsure"], [90, 4, 6])[0],
+                   "concerns": rng.sample(CONCERNS, rng.randint(1, 3))}
+        area = rng.choice(areas)
+        if area:
+            answers["area"] = area
+        parsed = intakes.parse_answers(session, answers)
+        found.append((parsed, intakes.route(session, parsed, "ja")))
+    return found
+
+
+def seed(session: Session, size: int, rng: random.Random) -> None:
+    now = datetime.now(timezone.utc)
+    fy = reports.period("fy", reports.day_of(now))
+    first = datetime.combine(fy.start, datetime.min.time(), tzinfo=reports.JST).astimezone(timezone.utc)
+    span = (now - first).total_seconds()
+    places = list(session.scalars(select(Location)))
+    offices = {p.id: p for p in session.scalars(select(Provider))}
+    made = decisions(session, rng)
+    locales = list(LOCALES)
+    # Repeat contacts: about 1.4 intakes per person.
+    people = max(1, int(size / 1.4))
+    seen: dict[str, set] = {scope: set() for scope in reports.PERSON_SCOPES}
+    # Times in order, so the unique persons are counted as the product counts them.
+    times = sorted(rng.random() * span for _ in range(size))
+    started = time.perf_counter()
+    for offset in range(0, size, BATCH):
+        rows, counts = [], Counter()
+        for seconds in times[offset:offset + BATCH]:
+            created = first + timedelta(seconds=seconds)
+            parsed, decision = rng.choice(made)
+            place = rng.choice(places)
+            shared = rng.random() < 0.9 and decision.provider_id is not None
+            age_days = (now - created).days
+            if not shared:
+                status = "not_shared"
+            elif age_days > 14:
+                status = rng.choices(["closed", "interrupted", "in_support", "received"], [85, 4, 10, 1])[0]
+            else:
+                status = rng.choices(["received", "accepted", "contacted", "in_support", "closed"],
+                                     [30, 25, 20, 15, 10])[0]
+            outcome = rng.choice(OUTCOMES) if status == "closed" else None
+            key = f"{rng.randrange(people):016x}" * 4 if shared and rng.random() < 0.95 else None
+            locale = rng.choices(["ja", rng.choice(locales)], [80, 20])[0]
+            channel = "outreach" if place.kind == "outreach" else "kiosk"
+            routed = created + timedelta(seconds=rng.randint(0, 60))
+            rows.append({
+                "id": f"{offset:08x}{len(rows):04x}{rng.getrandbits(48):012x}", "created_at": created,
+                "form_id": "intake-default", "form_version": 2, "locale": locale, "channel": channel,
+                "location_id": place.id, "answers": parsed.as_record(), "area": parsed.area,
+                "service": decision.service, "priority": decision.priority,
+                "provider_id": decision.provider_id if shared else None, "decision": decision.to_record(),
+                "rules_version": decision.rules_version, "status": status, "status_changed_at": routed,
+                "contact_key": key, "outcome": outcome, "routed_at": routed,
+            })
+            day = reports.day_of(created)
+            pairs = reports.facts(location_code=place.code, location_kind=place.kind, channel=channel, locale=locale,
+                                  service=decision.service, priority=decision.priority, answers=parsed.as_record(),
+                                  area=parsed.area, decision=decision.to_record(), status=status)
+            pairs = [(k, outcome or reports.NONE) if k == "outcome" else (k, v) for k, v in pairs]
+            for scope in reports.PERSON_SCOPES:
+                mark = (reports.period(scope, day).start, key)
+                if key is None or mark not in seen[scope]:
+                    pairs.append((f"persons_{scope}", "new"))
+                    seen[scope].add(mark)
+            if status not in ("received", "not_shared"):
+                pairs.append(("accept_wait", str(reports.wait_bucket(int(rng.expovariate(1 / 600))))))
+                if status != "accepted":
+                    pairs.append(("contact_wait", str(reports.wait_bucket(int(rng.expovariate(1 / 2400))))))
+            if rng.random() < 0.03:
+                pairs.append(("event", rng.choice(["returned", "transferred"])))
+            counts.update((day, k, v) for k, v in pairs)
+        session.execute(insert(Intake), rows)
+        reports.add(session, counts)
+        session.commit()
+        done = offset + len(rows)
+        if done % 100_000 < BATCH or done == size:
+            print(f"  seeded {done:>9,} intakes in {time.perf_counter() - started:6.1f} s", flush=True)
+    assert offices  # the demo offices exist
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def measure(app, rounds: int) -> dict[str, tuple[float, float]]:
+    client = app.test_client()
+    page = client.get("/provider/login")
+    client.post("/provider/login", data={"username": "bench-coordinator", "password": PASSWORD,
+                                         "csrf_token": CSRF.search(page.text).group(1)})
+    found = {}
+    for name, url in (("page", "/provider/stats"), ("csv", "/provider/stats?format=csv")):
+        for _ in range(3):  # warm up
+            assert client.get(url).status_code == 200
+        times = []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - start) * 1000)
+            assert response.status_code == 200, response.status_code
+        found[name] = (statistics.median(times), percentile(times, 0.95))
+    return found
+
+
+def explain(app, url: str) -> None:
+    """The plan of every SELECT the dashboard runs."""
+    engine = app.extensions["tsunagi.db"].kw["bind"]
+    seen: list[tuple[str, object]] = []
+
+    def remember(_conn, _cursor, statement, parameters, _context, _many):
+        if statement.lstrip().upper().startswith("SELECT") and "report_tally" in statement or "FROM intake" in statement:
+            seen.append((statement, parameters))
+
+    client = app.test_client()
+    page = client.get("/provider/login")
+    client.post("/provider/login", data={"username": "bench-coordinator", "password": PASSWORD,
+                                         "csrf_token": CSRF.search(page.text).group(1)})
+    event.listen(engine, "before_cursor_execute", remember)
+    client.get(url)
+    event.remove(engine, "before_cursor_execute", remember)
+    prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
+    with engine.connect() as conn:
+        for statement, parameters in seen:
+            print("  " + " ".join(statement.split())[:160])
+            for row in conn.exec_driver_sql(prefix + statement, parameters):
+                print("     ", " | ".join(str(c) for c in row))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url")
+    parser.add_argument("--sizes", default="10000,1000000")
+    parser.add_argument("--rounds", type=int, default=30)
+    args = parser.parse_args()
+    results = {}
+    for size in (int(s) for s in args.sizes.split(",")):
+        url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
+        print(f"{size:,} intakes on {url.split(':')[0]}")
+        fresh_schema(url)
+        engine = make_engine(url)
+        with Session(engine) as session:
+            municipality.apply(session, municipality.load_file(municipality.DEMO_FILE))
+            accounts.create_user(session, "bench-coordinator", PASSWORD, "coordinator")
+            session.commit()
+            seed(session, size, random.Random(size))
+            session.execute(text("ANALYZE"))
+            session.commit()
+            tallies = session.scalar(text("SELECT count(*) FROM report_tally"))
+        engine.dispose()
+        app = create_app({"DATABASE_URL": url, "TESTING": True, "RATELIMIT_ENABLED": False})
+        results[size] = measure(app, args.rounds)
+        print(f"  tally rows: {tallies:,}")
+        for name, (p50, p95) in results[size].items():
+            print(f"  {name:<5} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
+        explain(app, "/provider/stats")
+        app.extensions["tsunagi.db"].kw["bind"].dispose()
+    sizes = sorted(results)
+    if len(sizes) > 1:
+        small, large = sizes[0], sizes[-1]
+        for name in ("page", "csv"):
+            print(f"{name}: p95 {large:,} / {small:,} = {results[large][name][1] / results[small][name][1]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
