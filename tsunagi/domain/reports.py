@@ -140,14 +140,19 @@ def add(session: Session, counts: Mapping[tuple[date, str, str], int]) -> None:
         index_elements=["day", "dimension", "value"], set_={"n": ReportTally.n + statement.excluded.n}), rows)
 
 
-def _new_person(session: Session, intake: Intake, day: date, scope: str) -> bool:
+def _new_person_in(session: Session, intake: Intake, day: date) -> list[str]:
+    """The scopes of PERSON_SCOPES in which `intake` is the person's first, from one query:
+    the latest other intake with the same contact since the earliest scope's start."""
     if not intake.contact_key:
-        return True  # no contact kept: each such intake is one person
-    since, _ = _utc_bounds(period(scope, day).start, day)
+        return list(PERSON_SCOPES)  # no contact kept: each such intake is one person
+    starts = {scope: _utc_bounds(period(scope, day).start, day)[0] for scope in PERSON_SCOPES}
     # Every other intake stored so far came first (two in one transaction share its time).
-    earlier = select(Intake.id).where(Intake.contact_key == intake.contact_key, Intake.created_at >= since,
-                                      Intake.created_at <= intake.created_at, Intake.id != intake.id)
-    return not session.scalar(select(exists(earlier)))
+    latest = session.scalar(select(func.max(Intake.created_at)).where(
+        Intake.contact_key == intake.contact_key, Intake.created_at >= min(starts.values()),
+        Intake.created_at <= intake.created_at, Intake.id != intake.id))
+    if latest is not None and latest.tzinfo is None:
+        latest = latest.replace(tzinfo=timezone.utc)
+    return [scope for scope, since in starts.items() if latest is None or latest < since]
 
 
 def submitted(session: Session, intake: Intake) -> None:
@@ -157,7 +162,7 @@ def submitted(session: Session, intake: Intake) -> None:
     pairs = facts(location_code=location.code, location_kind=location.kind, channel=intake.channel,
                   locale=intake.locale, service=intake.service, priority=intake.priority, answers=intake.answers,
                   area=intake.area, decision=intake.decision, status=intake.status)
-    pairs += [(f"persons_{scope}", "new") for scope in PERSON_SCOPES if _new_person(session, intake, day, scope)]
+    pairs += [(f"persons_{scope}", "new") for scope in _new_person_in(session, intake, day)]
     add(session, Counter((day, k, v) for k, v in pairs))
 
 
