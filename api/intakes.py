@@ -140,8 +140,6 @@ def _create_intake(user, raw: dict) -> tuple[dict, Intake]:
     base = current_app.config["BASE_URL"] or request.host_url
     url = follow_up_url(base, secrets.token)
     qr = "data:image/svg+xml;base64," + base64.b64encode(qr_svg(url).encode()).decode()
-    # The writes start here, once everything else is computed: on SQLite the write lock is
-    # held from this flush to the commit.
     db.session.flush()
     with force_locale(data.locale):
         decision = intakes.decision_view(db.session, submitted.intake.decision, gettext_in(data.locale),
