@@ -206,3 +206,39 @@ def test_a_row_says_enough_to_choose_and_nothing_identifying(app, session, provi
     first = api.json["intakes"][0]
     assert first["id"] == intake.id and first["age_band"] == "65_plus" and first["concerns"] == ["health", "money"]
     assert first["locale"] == "vi" and first["location"] == "hub-minami" and first["deadline"]
+
+
+def test_an_inbox_page_issues_the_same_number_of_statements_for_2_or_50_rows(app, session, provider_users,
+                                                                               make_intake):
+    """No query per row: the inbox's first page (HTML and API) costs the same number of SQL
+    statements with 2 intakes as with a full page of 50."""
+    from sqlalchemy import event
+
+    client = app.test_client()
+    login(client, "houkatsu-minami")
+    api = app.test_client()
+    headers = {"Authorization": f"Bearer {provider_users['houkatsu-minami']}"}
+    bind = app.extensions["tsunagi.db"].kw["bind"]
+
+    def statements() -> tuple[int, int]:
+        counted: list[str] = []
+
+        def count(_conn, _cursor, statement, *_rest):
+            counted.append(statement)
+
+        event.listen(bind, "before_cursor_execute", count)
+        try:
+            assert client.get("/provider/").status_code == 200
+            html = len(counted)
+            assert api.get("/api/v1/inbox", headers=headers).status_code == 200
+            return html, len(counted) - html
+        finally:
+            event.remove(bind, "before_cursor_execute", count)
+
+    for _ in range(2):
+        make_intake()
+    few = statements()
+    for _ in range(60):
+        make_intake()
+    many = statements()
+    assert many == few and max(many) <= 20, (few, many)
