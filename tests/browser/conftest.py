@@ -104,6 +104,9 @@ def live_server(database_url, engine, tmp_path_factory, live_server_env, live_se
         cert, key = throwaway_certificate(instance)
         env["GUNICORN_CMD_ARGS"] = f"--certfile={cert} --keyfile={key}"
         scheme, context = "https", ssl.create_default_context(cafile=str(cert))
+        # Served over HTTPS as deployed: the public address is https, so cookies are Secure
+        # and __Host-.
+        env["TSUNAGI_BASE_URL"] = f"https://127.0.0.1:{port}"
     bin_dir = Path(sys.executable).parent
     subprocess.run([bin_dir / "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
                    check=True, capture_output=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.steps import office_sign_in
+from tests.browser.steps import answer_default_form, choose, office_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -14,21 +14,28 @@ def live_server_tls():
     return True
 
 
-def test_kiosk_and_sign_in_work_over_https(live_server, browser):
+def test_kiosk_journey_and_sign_in_work_over_https(live_server, browser):
     assert live_server.url.startswith("https://")
     context = browser.new_context(locale="en-US", ignore_https_errors=True)
     page = context.new_page()
-    page.goto(f"{live_server.url}/k/lib-chuo/en/")
+    first = page.goto(f"{live_server.url}/k/lib-chuo/en/")
+    assert first.headers["strict-transport-security"].startswith("max-age=")
     page.locator("main form button.primary").click()  # a POST with its CSRF token
     page.wait_for_load_state()
     assert "/q/" in page.url, page.locator("body").inner_text()
-    page.locator("main input[name=subject][value=self]").check()
-    page.locator("main input[name=age_band][value='65_plus']").check()
-    page.locator("main form .nav button.primary").click()
-    page.wait_for_load_state()
-    assert page.url.split("?")[0].endswith("/q/concerns"), page.locator("body").inner_text()
+    answer_default_form(page, subject="Myself", concerns=["Health"], name="Tls Resident", phone="090-3333-4444")
+    page.get_by_role("link", name="These answers are right: next").click()
+    choose(page, "Yes, send them")
+    page.locator("input[name=multi_agency_meeting][value=no]").check()
+    choose(page, "Phone call")
+    page.get_by_role("button", name="Send").click()
+    assert page.get_by_role("heading", name="Thank you. Here is your receipt.").is_visible()
+    session = next(c for c in context.cookies() if "session" in c["name"])
+    assert session["name"] == "__Host-session" and session["secure"] and session["httpOnly"]
+    assert session["path"] == "/"
 
     office = browser.new_context(ignore_https_errors=True)
     office_sign_in(office.new_page(), live_server, "houkatsu-kita")  # a POST with its CSRF token
+    assert any(c["name"] == "__Host-session" and c["secure"] for c in office.cookies())
     office.close()
     context.close()
