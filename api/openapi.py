@@ -443,8 +443,10 @@ def _paths() -> dict:
         "/api/v1/intakes": {"post": {
             "operationId": "submitIntake", "summary": "Submit an intake (outreach worker), idempotently",
             "description": "The same Idempotency-Key and body replay the first response (header "
-                           "`Idempotent-Replayed: true`); the same key with another body is 422; while the "
-                           "first request is processed, 409.",
+                           "`Idempotent-Replayed: true`); the same key with another body is 422. Two requests "
+                           "with one key at once make one intake: the one that commits second answers with "
+                           "the first one's response. 409 only while a server of an earlier version, which "
+                           "claimed keys before processing, may still be processing the key.",
             "security": WORKER,
             "parameters": [{"name": "Idempotency-Key", "in": "header", "required": True,
                             "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN}}],
@@ -457,7 +459,7 @@ def _paths() -> dict:
                                   for name in ("followUp", "followUpMessage", "followUpWithdraw")}},
                 "400": _problem("Missing or malformed Idempotency-Key, or not a JSON object"),
                 "401": UNAUTHORIZED, "403": _problem("This account does not submit intakes"),
-                "409": _problem("The first request with this key is still being processed", RETRY_AFTER),
+                "409": _problem("An earlier version's request with this key may still be processing", RETRY_AFTER),
                 "413": _problem("The request is too large"),
                 "422": _problem("Invalid body, stale consent text, or the key was used with another body"),
                 "503": BUSY,
