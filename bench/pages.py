@@ -18,13 +18,12 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.submit import free_port, load, setup_tsunagi, start, wait_for  # noqa: E402
+from bench.submit import load, side_by_side  # noqa: E402
 
 PAGES = {"language": "/k/lib-chuo/", "welcome ja": "/k/lib-chuo/ja/", "welcome ja+furigana": "/k/lib-chuo/ja/?furigana=1"}
 
@@ -35,15 +34,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="tsunagi-bench-"))
-    env, _token, _ = setup_tsunagi(tmp)
-    tsunagi_port, minimal_port = free_port(), free_port()
-    servers = [start(env, "wsgi:app", tsunagi_port),
-               start({"MINIMAL_DATABASE_URL": f"sqlite:///{tmp / 'minimal.sqlite3'}", "TSUNAGI_DEMO": "1"},
-                     "bench.minimal_app:app", minimal_port)]
-    try:
-        wait_for(tsunagi_port, "/healthz", servers[0])
-        wait_for(minimal_port, "/", servers[1])
+    with side_by_side() as (_token, tsunagi_port, minimal_port):
         print(f"# bench/pages.py: {args.connections} connections, {args.rounds} x {args.seconds:g} s rounds, "
               f"workers={os.environ.get('WEB_CONCURRENCY', '2')} threads={os.environ.get('GUNICORN_THREADS', '2')}")
         print(f"{'round':<6} {'what':<22} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
@@ -59,11 +50,6 @@ def main() -> None:
         for name, values in ratios.items():
             print(f"ratio {name} / minimal GET (req/s): {', '.join(f'{x:.2f}' for x in values)}; "
                   f"median {statistics.median(values):.2f}  (goal >= 0.7)")
-    finally:
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            server.wait(timeout=30)
 
 
 if __name__ == "__main__":

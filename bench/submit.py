@@ -15,6 +15,7 @@ Read the ratio; absolute figures depend on the machine's load.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -27,6 +28,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -127,22 +129,35 @@ def load(port: int, path: str, make_body, headers, connections: int, seconds: fl
             "p99": 1000 * latencies[min(n - 1, int(n * 0.99))] if n else float("nan"), "errors": errors[0]}
 
 
+@contextlib.contextmanager
+def side_by_side() -> Iterator[tuple[str, int, int]]:
+    """tsunagi on a fresh SQLite demo database and bench/minimal_app.py, both under
+    gunicorn.conf.py on loopback; yields the outreach worker's token and both ports, and
+    stops both servers after."""
+    tmp = Path(tempfile.mkdtemp(prefix="tsunagi-bench-"))
+    env, token, _ = setup_tsunagi(tmp)
+    tsunagi_port, minimal_port = free_port(), free_port()
+    servers = [start(env, "wsgi:app", tsunagi_port),
+               start({"MINIMAL_DATABASE_URL": f"sqlite:///{tmp / 'minimal.sqlite3'}", "TSUNAGI_DEMO": "1"},
+                     "bench.minimal_app:app", minimal_port)]
+    try:
+        wait_for(tsunagi_port, "/healthz", servers[0])
+        wait_for(minimal_port, "/", servers[1])
+        yield token, tsunagi_port, minimal_port
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="tsunagi-bench-"))
-    env, token, _ = setup_tsunagi(tmp)
-    tsunagi_port, minimal_port = free_port(), free_port()
-    servers = [start(env, "wsgi:app", tsunagi_port),
-               start({"MINIMAL_DATABASE_URL": f"sqlite:///{tmp / 'minimal.sqlite3'}", "TSUNAGI_DEMO": "1"},
-                     "bench.minimal_app:app",
-                     minimal_port)]
-    try:
-        wait_for(tsunagi_port, "/healthz", servers[0])
-        wait_for(minimal_port, "/", servers[1])
+    with side_by_side() as (token, tsunagi_port, minimal_port):
         conn = http.client.HTTPConnection("127.0.0.1", tsunagi_port)
         conn.request("GET", "/api/v1/forms/intake-default?locale=ja")
         version = json.loads(conn.getresponse().read())["consent"]["version"]
@@ -161,11 +176,6 @@ def main() -> None:
                 print(f"{r:<6} {name:<10} {fig['rps']:>8.1f} {fig['p50']:>8.1f} {fig['p99']:>8.1f} {fig['errors']:>7}")
             ratios.append(full["rps"] / base["rps"] if base["rps"] else float("nan"))
         print(f"ratio submit / minimal (req/s): {', '.join(f'{x:.2f}' for x in ratios)}  (goal >= 0.5)")
-    finally:
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            server.wait(timeout=30)
 
 
 if __name__ == "__main__":
