@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -40,8 +41,9 @@ def wait_healthy(url: str, server: subprocess.Popen, log: Path, context=None, se
 
 
 class LiveServer:
-    def __init__(self, url: str, instance: Path, log: Path):
+    def __init__(self, url: str, instance: Path, log: Path, http_url: str | None = None):
         self.url, self.instance, self.log = url, instance, log
+        self.http_url = http_url  # behind the TLS proxy: its plain-HTTP port, which only redirects
 
     def credentials(self) -> dict[str, dict]:
         rows = json.loads((self.instance / "demo-credentials.json").read_text())
@@ -57,8 +59,9 @@ def live_server_env() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def live_server_tls() -> bool:
-    """Whether the module's live server speaks HTTPS itself (gunicorn with a throwaway
-    certificate for 127.0.0.1), as behind a municipality's TLS endpoint."""
+    """Whether the module's live server is reached over HTTPS, as a municipality runs it:
+    Debian's nginx terminates TLS with a throwaway certificate for 127.0.0.1, configured by
+    deploy/nginx.conf, in front of gunicorn on loopback."""
     return False
 
 
@@ -88,6 +91,54 @@ def throwaway_certificate(directory: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
+def start_tls_proxy(directory: Path, upstream_port: int, tls_port: int, http_port: int) -> subprocess.Popen:
+    """Debian's nginx in the foreground with deploy/nginx.conf as its one site: TLS on
+    `tls_port`, a redirect on `http_port`, gunicorn on `upstream_port` behind it."""
+    cert, key = throwaway_certificate(directory)
+    site = (ROOT / "deploy" / "nginx.conf").read_text()
+    for name, value in {"UPSTREAM": f"127.0.0.1:{upstream_port}", "SERVER_NAME": "127.0.0.1",
+                        "TLS_PORT": str(tls_port), "HTTP_PORT": f"127.0.0.1:{http_port}",
+                        "CERTIFICATE": str(cert), "CERTIFICATE_KEY": str(key),
+                        "ACCESS_LOG": str(directory / "nginx-access.log")}.items():
+        site = site.replace(f"@{name}@", value)
+    site = site.replace(f"listen {tls_port} ssl", f"listen 127.0.0.1:{tls_port} ssl")
+    left = re.findall(r"@[A-Z_]+@", site.split("upstream tsunagi", 1)[1])
+    assert not left, f"deploy/nginx.conf: placeholders not filled: {left}"
+    (directory / "tsunagi-site.conf").write_text(site)
+    temp = directory / "nginx-temp"
+    temp.mkdir()
+    main = f"""daemon off;
+master_process off;
+pid {directory}/nginx.pid;
+error_log {directory}/nginx-error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    client_body_temp_path {temp}/body;
+    proxy_temp_path {temp}/proxy;
+    fastcgi_temp_path {temp}/fastcgi;
+    uwsgi_temp_path {temp}/uwsgi;
+    scgi_temp_path {temp}/scgi;
+    include {directory}/tsunagi-site.conf;
+}}
+"""
+    (directory / "nginx.conf").write_text(main)
+    nginx = "/usr/sbin/nginx"
+    subprocess.run([nginx, "-t", "-q", "-p", str(directory), "-c", str(directory / "nginx.conf")],
+                   check=True, capture_output=True)
+    return subprocess.Popen([nginx, "-p", str(directory), "-c", str(directory / "nginx.conf")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+
+
+def stop(process: subprocess.Popen, seconds: float = 20) -> None:
+    """Ask a server to stop; kill it if it has not after `seconds`."""
+    process.terminate()
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @pytest.fixture(scope="module")
 def live_server(database_url, engine, tmp_path_factory, live_server_env, live_server_tls):
     empty_database(engine)
@@ -97,16 +148,15 @@ def live_server(database_url, engine, tmp_path_factory, live_server_env, live_se
     env = {**os.environ, "TSUNAGI_DATABASE_URL": database_url, "TSUNAGI_DEMO": "1",
            "TSUNAGI_INSTANCE_PATH": str(instance), "HOST": "127.0.0.1", "PORT": str(port),
            **live_server_env}
-    scheme, context = "http", None
+    url, context, proxy = f"http://127.0.0.1:{port}", None, None
     if live_server_tls:
         import ssl
 
-        cert, key = throwaway_certificate(instance)
-        env["GUNICORN_CMD_ARGS"] = f"--certfile={cert} --keyfile={key}"
-        scheme, context = "https", ssl.create_default_context(cafile=str(cert))
-        # Served over HTTPS as deployed: the public address is https, so cookies are Secure
-        # and __Host-.
-        env["TSUNAGI_BASE_URL"] = f"https://127.0.0.1:{port}"
+        tls_port, http_port = free_port(), free_port()
+        url = f"https://127.0.0.1:{tls_port}"
+        # As deployed: one proxy in front, and the public address is https, so cookies are
+        # Secure and __Host-.
+        env.update(TSUNAGI_BASE_URL=url, TSUNAGI_PROXY_HOPS="1")
     bin_dir = Path(sys.executable).parent
     subprocess.run([bin_dir / "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
                    check=True, capture_output=True)
@@ -115,11 +165,16 @@ def live_server(database_url, engine, tmp_path_factory, live_server_env, live_se
     with log.open("wb") as out:
         server = subprocess.Popen([bin_dir / "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
                                   cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"{scheme}://127.0.0.1:{port}"
-    wait_healthy(url, server, log, context)
-    yield LiveServer(url, instance, log)
-    server.terminate()
-    server.wait(timeout=10)
+    try:
+        if live_server_tls:
+            proxy = start_tls_proxy(instance, port, tls_port, http_port)
+            context = ssl.create_default_context(cafile=str(instance / "cert.pem"))
+        wait_healthy(url, server, log, context)
+        yield LiveServer(url, instance, log, http_url=f"http://127.0.0.1:{http_port}" if proxy else None)
+    finally:
+        if proxy is not None:
+            stop(proxy)
+        stop(server)
     empty_database(engine)  # what the server wrote for real must not reach the next tests
 
 

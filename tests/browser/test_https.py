@@ -1,5 +1,6 @@
-"""Behind HTTPS every form works: gunicorn serves TLS itself with a throwaway certificate,
-so Flask-WTF's strict HTTPS check (a same-origin Referer) applies to every post."""
+"""Behind HTTPS every form works: Debian's nginx terminates TLS with deploy/nginx.conf and a
+throwaway certificate, in front of gunicorn, so Flask-WTF's strict HTTPS check (a same-origin
+Referer) applies to every post."""
 from __future__ import annotations
 
 import pytest
@@ -39,3 +40,21 @@ def test_kiosk_journey_and_sign_in_work_over_https(live_server, browser):
     assert any(c["name"] == "__Host-session" and c["secure"] for c in office.cookies())
     office.close()
     context.close()
+    # What nginx logged holds no personal data: the resident's name and phone were posted.
+    access = (live_server.instance / "nginx-access.log").read_text()
+    assert "/consent" in access and "Tls" not in access and "3333" not in access
+
+
+def test_plain_http_only_redirects_to_https(live_server):
+    import http.client
+    from urllib.parse import urlsplit
+
+    address = urlsplit(live_server.http_url)
+    for method, path in (("GET", "/k/lib-chuo/en/"), ("POST", "/provider/login")):
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+        connection.request(method, path, body=b"username=x&password=y" if method == "POST" else None)
+        response = connection.getresponse()
+        assert response.status == 301
+        assert response.getheader("Location") == f"{live_server.url}{path}"
+        assert b"<form" not in response.read()
+        connection.close()
