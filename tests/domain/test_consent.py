@@ -56,7 +56,7 @@ def test_a_provider_records_a_withdrawal_asked_by_phone(app, session, provider_u
     session.refresh(consent)
     assert consent.withdrawn_via == "provider" and consent.withdrawn_by_id is not None
     events = session.scalars(select(IntakeEvent).where(IntakeEvent.intake_id == intake.id)).all()
-    assert any("consent_withdrawn" in (e.reason or "") for e in events)
+    assert any(e.action == "consent_withdrawn" and e.details == {"via": "provider"} for e in events)
 
 
 def test_routing_to_the_team_needs_the_multi_agency_scope(session, make_intake):

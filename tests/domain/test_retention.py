@@ -1,12 +1,12 @@
 """Retention: ended cases lose their personal data after N days; the statistics stay."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import select, update
 
 from tsunagi.domain import retention
-from tsunagi.domain.models import Consent, Intake, IntakeEvent, KioskDraft, ResidentMessage
+from tsunagi.domain.models import Consent, ContactEntry, Intake, IntakeEvent, KioskDraft, ResidentMessage
 
 YEAR = timedelta(days=365)
 HOUR = timedelta(hours=1)
@@ -25,6 +25,8 @@ def test_an_ended_case_is_erased_after_the_period_and_counted_first(session, mak
     still_open = make_intake(share=True).intake
     session.add(ResidentMessage(intake_id=old.id, body="my neighbour is 山田"))
     session.add(IntakeEvent(intake_id=old.id, to_status="closed", reason="visited 山田 at home"))
+    session.add(ContactEntry(intake_id=old.id, contacted_on=date(2025, 1, 6), kind="visit", result="reached",
+                             note="山田さん宅を訪問"))
     session.commit()
     ended(session, old)
     ended(session, recent, ago=timedelta(days=10))
@@ -33,13 +35,13 @@ def test_an_ended_case_is_erased_after_the_period_and_counted_first(session, mak
     session.commit()
 
     counted = retention.purge(session, erase_after=YEAR, draft_ttl=HOUR, dry_run=True)
-    assert (counted.intakes, counted.messages, counted.notes) == (1, 1, 1)
+    assert (counted.intakes, counted.messages, counted.notes) == (1, 1, 2)
     session.expire_all()
     assert session.get(Intake, old.id).name == "山田 花子"  # a dry run changes nothing
 
     done = retention.purge(session, erase_after=YEAR, draft_ttl=HOUR)
     session.commit()
-    assert (done.intakes, done.messages, done.notes) == (1, 1, 1)
+    assert (done.intakes, done.messages, done.notes) == (1, 1, 2)
     session.expire_all()
     erased = session.get(Intake, old.id)
     assert (erased.name, erased.contact, erased.free_text, erased.contact_key, erased.answers) == (None, None, None, None, {})
@@ -49,6 +51,8 @@ def test_an_ended_case_is_erased_after_the_period_and_counted_first(session, mak
     assert session.scalar(select(Consent.contact_time).where(Consent.intake_id == old.id)) is None
     assert session.scalars(select(ResidentMessage).where(ResidentMessage.intake_id == old.id)).all() == []
     assert all(e.reason is None for e in session.scalars(select(IntakeEvent).where(IntakeEvent.intake_id == old.id)))
+    contact = session.scalar(select(ContactEntry).where(ContactEntry.intake_id == old.id))
+    assert contact.note is None and contact.kind == "visit"  # the fact of the visit stays, not the words
     for kept in (recent, still_open):
         assert session.get(Intake, kept.id).name == "山田 花子"
     assert retention.purge(session, erase_after=YEAR, draft_ttl=HOUR).intakes == 0

@@ -2,18 +2,22 @@
 
 | role              | intakes                          | other                                  |
 |-------------------|----------------------------------|----------------------------------------|
-| provider_staff    | routed to own provider           |                                        |
-| provider_lead     | routed to own provider           | own provider's users                   |
-| provider_system   | routed to own provider (API)     |                                        |
+| provider_staff    | routed to own provider (*)       |                                        |
+| provider_lead     | routed to own provider (*)       | own provider's users                   |
+| provider_system   | routed to own provider (API) (*) |                                        |
 | coordinator       | all of the municipality          | urgent/overdue board, directory, outbox|
 | admin             | none                             | all users, outbox                      |
 | outreach_worker   | none                             | submits intakes (API)                  |
+
+(*) and those their provider cooperates on while the resident's consent allows it
+(tsunagi.domain.case_team); intakes it passed on, only where they went and how they ended.
 """
 from __future__ import annotations
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session, object_session
 
+from tsunagi.domain import case_team
 from tsunagi.domain.models import AuditEvent, Intake, IntakeRead, User
 from tsunagi.domain.vocabulary import PROVIDER_ROLES
 
@@ -28,7 +32,12 @@ def can_read(user: User, intake: Intake) -> bool:
         return False
     if user.role == "coordinator":
         return intake.provider_id is not None
-    return intake.provider_id is not None and intake.provider_id == user.provider_id
+    if intake.provider_id is None:
+        return False
+    if intake.provider_id == user.provider_id:
+        return True
+    session = object_session(intake)
+    return session is not None and case_team.reads_as_cooperating(session, user, intake)
 
 
 def visible_intakes(user: User) -> Select:
@@ -37,7 +46,8 @@ def visible_intakes(user: User) -> Select:
     if not reads_intakes(user):
         return query.where(False)  # noqa: E712 - an always-false filter, not a comparison
     if user.role != "coordinator":
-        query = query.where(Intake.provider_id == user.provider_id)
+        query = query.where(or_(Intake.provider_id == user.provider_id,
+                                case_team.cooperating_clause(user.provider_id)))
     return query
 
 

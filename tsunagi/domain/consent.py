@@ -150,6 +150,6 @@ def withdraw(session: Session, intake: Intake, *, via: str, by_user_id: int | No
         message.body = None
     session.add(IntakeEvent(intake_id=intake.id, actor_id=by_user_id, from_status=intake.status,
                             to_status=intake.status, provider_id=intake.provider_id,
-                            reason=f"consent_withdrawn via {via}"))
+                            action="consent_withdrawn", details={"via": via}))
     session.flush()
     return True

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tsunagi.domain import follow_up, intakes, reports
+from tsunagi.domain import case_team, follow_up, intakes, reports
 from tsunagi.domain.consent import ConsentRequired, allows_service, require_share
 from tsunagi.domain.models import FollowUp, Intake, IntakeEvent, Provider, User
 from tsunagi.domain.triage.decide import choose_provider
@@ -26,6 +26,7 @@ from tsunagi.domain.vocabulary import (
     MULTI_AGENCY,
     NEEDS_REASON,
     OUTCOMES,
+    PASSING_ON,
     PROVIDER_ROLES,
     RETURN_REASONS,
     SERVICES,
@@ -49,9 +50,13 @@ class Settings:
 
 
 def may_act(user: User, intake: Intake, action: str) -> bool:
-    """Staff of the intake's provider may do everything; the coordinator may transfer
-    (re-assign) and reopen; nobody else may act."""
+    """Staff of the intake's provider (its lead office) may do everything, except that only
+    the multi-agency team hands a case back to a lead office; the coordinator may transfer
+    (re-assign) and reopen; nobody else may act (a cooperating office reads the case and
+    logs contacts, tsunagi.domain.case_team)."""
     if user.role in PROVIDER_ROLES and user.provider_id is not None:
+        if action == "hand_back" and intake.service != MULTI_AGENCY:
+            return False
         return intake.provider_id == user.provider_id
     if user.role == "coordinator":
         return action in ("transfer", "reopen")
@@ -163,7 +168,8 @@ def transition(
     counted = reports.before(intake)
     why = None
 
-    if action in ("return", "transfer"):
+    details: dict = {}
+    if action in PASSING_ON:
         require_share(intake)
         if action == "return":
             why = return_reason or "other"
@@ -173,20 +179,25 @@ def transition(
             target, reasons = _return_target(session, intake, why, to_provider, to_service)
         else:
             target, reasons = _named_provider(session, to_provider, from_provider), []
+            if action == "hand_back" and target.service == MULTI_AGENCY:
+                raise TransitionRefused("unknown_provider", "hand the case to a lead office, not to the team")
         if not allows_service(intake.consent, target.service):
             raise ConsentRequired("the resident has not agreed to the multi-agency team")
         entry = {"action": action, "from": from_provider, "to": target.id, "at": now.isoformat(),
                  "reasons": [{"code": r.code, "params": dict(r.params)} for r in reasons]}
+        details["to"] = target.code
         if action == "return":
-            entry["why"] = why
+            entry["why"] = details["why"] = why
         _reroute_reasons(intake, entry)
         intake.provider_id = target.id
         intake.service = target.service
         intake.routed_at = now
+        case_team.lead_changed(session, intake, from_provider, stays=action == "hand_back", actor=actor, now=now)
     elif action == "contact_failed":
         intake.failed_contacts += 1
     elif action == "interrupt":
-        if intake.failed_contacts < settings.interrupt_after_failed_contacts:
+        if (intake.failed_contacts < settings.interrupt_after_failed_contacts
+                and not case_team.interruption_decided(session, intake)):
             raise TransitionRefused(
                 "contact_attempts_required",
                 f"record at least {settings.interrupt_after_failed_contacts} failed contact attempts first "
@@ -195,7 +206,8 @@ def transition(
     elif action == "close":
         if outcome not in OUTCOMES:
             raise TransitionRefused("outcome_required", f"closing needs an outcome: {', '.join(OUTCOMES)}")
-        intake.outcome = outcome
+        intake.outcome = details["outcome"] = outcome
+        details["lead"] = intake.provider.code if intake.provider else None  # closing names the lead office
     elif action == "reopen":
         intake.outcome = None
         intake.failed_contacts = 0
@@ -206,22 +218,28 @@ def transition(
     _follow_up_validity(session, intake, settings, now)
     reports.moved(session, intake, counted, now)
     event = IntakeEvent(intake_id=intake.id, at=now, actor_id=actor.id, from_status=from_status,
-                        to_status=intake.status, provider_id=intake.provider_id,
-                        reason=_event_reason(action, reason, outcome,
-                                             why))
+                        to_status=intake.status, provider_id=intake.provider_id, action=action,
+                        details=details or None, reason=reason,
+                        from_provider_id=from_provider if intake.provider_id != from_provider else None)
     session.add(event)
     session.flush()
     return event
 
 
-def _event_reason(action: str, reason: str | None, outcome: str | None, why: str | None = None) -> str:
-    parts = [action]
-    if why:
-        parts.append(f"why={why}")
-    if outcome:
-        parts.append(f"outcome={outcome}")
-    if reason:
-        parts.append(reason)
+def event_summary(event: IntakeEvent) -> str | None:
+    """An event as one line of codes, the shape API clients read before events had
+    `action` and `details` ("return: why=wrong_area: the staff's words"). Older events keep
+    the line they were stored with."""
+    if event.action is None:
+        return event.reason
+    details = event.details or {}
+    parts = [f"{event.action} via {details['via']}" if details.get("via") else event.action]
+    if details.get("why"):
+        parts.append(f"why={details['why']}")
+    if details.get("outcome"):
+        parts.append(f"outcome={details['outcome']}")
+    if event.reason:
+        parts.append(event.reason)
     return ": ".join(parts)
 
 
@@ -247,7 +265,7 @@ def revoke_follow_up(session: Session, intake: Intake, actor: User) -> follow_up
     secrets = follow_up.issue(session, intake)
     session.add(IntakeEvent(intake_id=intake.id, actor_id=actor.id, from_status=intake.status,
                             to_status=intake.status, provider_id=intake.provider_id,
-                            reason="follow_up_revoked"))
+                            action="follow_up_revoked"))
     session.flush()
     return secrets
 

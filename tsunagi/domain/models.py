@@ -221,6 +221,11 @@ class Consent(Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column()
     withdrawn_via: Mapped[str | None] = mapped_column(String(16))  # follow_up | provider
     withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The resident agreed to the 重層的支援会議 later, to an office (verbal, witnessed by the
+    # staff member who records it): when, who, how.
+    meeting_agreed_at: Mapped[datetime | None] = mapped_column()
+    meeting_agreed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    meeting_agreed_mode: Mapped[str | None] = mapped_column(String(16))
 
     intake: Mapped[Intake] = relationship(back_populates="consent")
 
@@ -238,8 +243,53 @@ class IntakeEvent(Base):
     to_status: Mapped[str] = mapped_column(String(16))
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("provider.id"))
     reason: Mapped[str | None] = mapped_column(Sealed("intake_event.reason"))  # staff's own words
+    # What happened, as codes a page translates (no personal data): the action, and e.g. the
+    # meeting kind and decision, the offices involved, why it was returned. Older events
+    # have none and show `reason` alone.
+    action: Mapped[str | None] = mapped_column(String(24))
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The office the intake was with before this event (set when it moved): the referring
+    # office keeps seeing how the case went (実施要綱 L5100-5104).
+    from_provider_id: Mapped[int | None] = mapped_column(ForeignKey("provider.id"), index=True)
 
     intake: Mapped[Intake] = relationship(back_populates="events")
+
+
+class CaseOffice(Base):
+    """A cooperating office on a case, beside its lead office (Intake.provider): named by
+    the lead or the coordinator, it reads the case only while the resident's consent covers
+    sharing among the offices of the 重層的支援会議 (tsunagi.domain.case_team)."""
+
+    __tablename__ = "case_office"
+    __table_args__ = (Index("ix_case_office_intake_provider", "intake_id", "provider_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intake_id: Mapped[str] = mapped_column(ForeignKey("intake.id"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"), index=True)
+    added_at: Mapped[CreatedAt]
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    ended_at: Mapped[datetime | None] = mapped_column()
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    provider: Mapped[Provider] = relationship()
+
+
+class ContactEntry(Base):
+    """One contact staff made or tried (continued contact, 実施要綱 L1461-1532): when, how,
+    how it went, and the next planned contact. The note is sealed like every staff note."""
+
+    __tablename__ = "contact_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intake_id: Mapped[str] = mapped_column(ForeignKey("intake.id"), index=True)
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("provider.id"))
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    contacted_on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))
+    result: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Sealed("contact_entry.note"))
+    next_contact_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[CreatedAt]
 
 
 class FollowUp(Base):

@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from tsunagi.domain import idempotency, session_tokens
-from tsunagi.domain.models import Consent, Intake, IntakeEvent, KioskDraft, ResidentMessage
+from tsunagi.domain.models import Consent, ContactEntry, Intake, IntakeEvent, KioskDraft, ResidentMessage
 from tsunagi.domain.worklist import ENDED
 
 BATCH = 500
@@ -58,6 +58,8 @@ def purge(session: Session, *, erase_after: timedelta, draft_ttl: timedelta, now
                                       .where(ResidentMessage.intake_id.in_(ids)))
         out.notes = session.scalar(select(func.count()).select_from(IntakeEvent)
                                    .where(IntakeEvent.intake_id.in_(ids), IntakeEvent.reason.is_not(None)))
+        out.notes += session.scalar(select(func.count()).select_from(ContactEntry)
+                                    .where(ContactEntry.intake_id.in_(ids), ContactEntry.note.is_not(None)))
         out.kiosk_drafts = session.scalar(select(func.count()).select_from(KioskDraft).where(drafts))
         return out
     while True:
@@ -68,6 +70,9 @@ def purge(session: Session, *, erase_after: timedelta, draft_ttl: timedelta, now
         out.notes += session.execute(update(IntakeEvent).where(IntakeEvent.intake_id.in_(ids),
                                                                IntakeEvent.reason.is_not(None))
                                      .values(reason=None)).rowcount
+        out.notes += session.execute(update(ContactEntry).where(ContactEntry.intake_id.in_(ids),
+                                                                ContactEntry.note.is_not(None))
+                                     .values(note=None)).rowcount
         session.execute(update(Consent).where(Consent.intake_id.in_(ids)).values(contact_time=None))
         out.intakes += session.execute(
             update(Intake).where(Intake.id.in_(ids))

@@ -122,13 +122,16 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "close": (frozenset({"accepted", "contacted", "in_support"}), "closed"),
     "interrupt": (frozenset({"accepted", "contacted", "in_support"}), "interrupted"),
     "reopen": (frozenset({"closed", "interrupted"}), "accepted"),
+    # つなぎもどし as the outline means it (L618-632, L1234-1238): the multi-agency team, its
+    # plan made, names the lead office; the team stays on the case as a cooperating office.
+    "hand_back": (frozenset({"accepted", "contacted", "in_support"}), None),
 }
 NEEDS_REASON = frozenset({"return", "transfer", "interrupt", "reopen"})
 # Actions that hand an intake to another office: it is routed anew, and that office is told.
-PASSING_ON = frozenset({"return", "transfer"})
+PASSING_ON = frozenset({"return", "transfer", "hand_back"})
 # Webhook events (docs/notifications.md): a routing, a hand-over by action, any other status change.
 WEBHOOK_EVENTS = ("routed", "returned", "transferred", "status_changed")
-WEBHOOK_EVENT_OF_ACTION = {"return": "returned", "transfer": "transferred"}
+WEBHOOK_EVENT_OF_ACTION = {"return": "returned", "transfer": "transferred", "hand_back": "transferred"}
 OUTCOMES = ("connected", "resolved", "declined", "no_contact", "moved_away", "other")
 # How staff read statuses, actions and outcomes (the inbox, its banners, the counts).
 STATUS_LABELS: dict[str, str] = {
@@ -140,18 +143,18 @@ ACTION_LABELS: dict[str, str] = {
     "accept": N_("Accept"), "return": N_("Return (re-route)"), "transfer": N_("Transfer"),
     "contact_failed": N_("Record a failed contact attempt"), "contacted": N_("Mark contacted"),
     "start_support": N_("Start support"), "close": N_("Close"), "interrupt": N_("Interrupt"),
-    "reopen": N_("Reopen"),
+    "reopen": N_("Reopen"), "hand_back": N_("Hand back to a lead office"),
 }
 OUTCOME_LABELS: dict[str, str] = {
     "connected": N_("connected to support"), "resolved": N_("resolved"), "declined": N_("declined"),
     "no_contact": N_("no contact"), "moved_away": N_("moved away"), "other": N_("other"),
 }
 # The order an office is offered the actions open now: the most likely next step first.
-ACTION_ORDER = ("accept", "contacted", "start_support", "close", "contact_failed", "return", "transfer",
-                "interrupt", "reopen")
+ACTION_ORDER = ("accept", "contacted", "start_support", "hand_back", "close", "contact_failed", "return",
+                "transfer", "interrupt", "reopen")
 # Actions that cannot be taken back by the one who takes them: the case leaves the office
 # (return, transfer) or ends (close, interrupt). The inbox asks to confirm them.
-CONFIRMED_ACTIONS = frozenset({"return", "transfer", "close", "interrupt"})
+CONFIRMED_ACTIONS = frozenset({"return", "transfer", "close", "interrupt", "hand_back"})
 # Why an office returns an intake (つなぎもどし, 実施要綱 L618-632); the re-routing listens:
 # another service or a named office, the multi-agency team, or the next suitable office.
 RETURN_REASONS: dict[str, str] = {
@@ -176,7 +179,39 @@ REFUSALS: dict[str, str] = {
     "outcome_required": N_("Please choose the outcome."),
     "confirm_required": N_("Please tick the box to confirm."),
     "consent_required": N_("The resident's consent does not allow this sharing."),
+    "not_team": N_("Only the multi-agency team hands a case back to a lead office."),
+    "already_on_case": N_("This office already works on the case."),
+    "not_on_case": N_("This office does not work on the case."),
+    "unknown_meeting": N_("Please choose the meeting and its decision."),
+    "meeting_date_required": N_("Please give the date of the meeting (not in the future)."),
+    "unknown_contact": N_("Please choose how the contact was made and how it went."),
+    "contact_date_required": N_("Please give the date of the contact (not in the future)."),
+    "next_contact_in_past": N_("The next planned contact cannot be before the contact."),
 }
+
+# --- several offices on one case (tsunagi.domain.case_team) ---------------------------
+# The office an intake is routed to (Intake.provider) is its lead office; cooperating
+# offices work on it beside the lead (実施要綱 L589-596, L1210-1216) and read it only while
+# the resident's consent covers sharing among the offices of the 重層的支援会議.
+OFFICE_ROLES: dict[str, str] = {"lead": N_("lead office"), "cooperating": N_("cooperating office")}
+# The two meetings, never one name (DOMAIN.md, "Consent"): the 重層的支援会議 discusses a
+# case with the resident's consent (the multi_agency_meeting scope); the 支援会議
+# (社会福祉法 106条の6) may share without consent under a duty of confidentiality, by the
+# municipality's decision.
+MEETING_KINDS: dict[str, str] = {
+    "multi_agency_meeting": N_("重層的支援会議 (with the resident's consent)"),
+    "support_meeting": N_("支援会議 (Social Welfare Act art. 106-6, under a duty of confidentiality)"),
+}
+# What such a meeting decides about a case (実施要綱 L1429-1457).
+MEETING_DECISIONS: dict[str, str] = {
+    "plan": N_("Plan agreed"), "replan": N_("Re-plan agreed"),
+    "closure": N_("End of support decided"), "interruption": N_("Interruption of support decided"),
+}
+# Continued contact (実施要綱 L1461-1532): how staff reached out and how it went.
+CONTACT_KINDS: dict[str, str] = {"visit": N_("Home visit"), "call": N_("Phone call"), "letter": N_("Letter"),
+                                 "in_person": N_("Met in person"), "other": N_("Other")}
+CONTACT_RESULTS: dict[str, str] = {"reached": N_("Reached the person"), "not_reached": N_("Could not reach them"),
+                                   "left_word": N_("Left a message")}
 
 # What each case status means to the resident, in plain words.
 STATUS_TEXTS: dict[str, str] = {

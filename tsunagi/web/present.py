@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forms.spec import load_form, load_form_version
-from tsunagi.domain import intakes, municipality, overdue
+from tsunagi.domain import intakes, lifecycle, municipality, overdue
 from tsunagi.domain.consent import may_share
 from tsunagi.domain.models import District, Intake, Provider, ResidentMessage
 from tsunagi.domain.triage.reasons import render_reason
@@ -135,7 +135,10 @@ def detail(session: Session, settings: Settings, intake: Intake) -> dict[str, An
         "messages": [{"at": m.created_at.isoformat(), "body": m.body if shared else None} for m in messages],
         "failed_contacts": intake.failed_contacts,
         "outcome": intake.outcome,
-        "events": [{"at": e.at.isoformat(), "from": e.from_status, "to": e.to_status, "reason": e.reason,
-                    "actor": e.actor_id} for e in intake.events],
+        # `reason` is the one-line summary API clients read before; `action`, `details`
+        # (codes) and `note` (the staff's words) are its parts.
+        "events": [{"at": e.at.isoformat(), "from": e.from_status, "to": e.to_status,
+                    "reason": lifecycle.event_summary(e), "action": e.action, "details": e.details or {},
+                    "note": e.reason if e.action else None, "actor": e.actor_id} for e in intake.events],
         "overdue": overdue.is_overdue(intake, settings.overdue, datetime.now(timezone.utc)),
     }
