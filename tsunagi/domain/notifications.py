@@ -129,6 +129,10 @@ def passed_on(session: Session, intake: Intake, action: str, links: Links,
     if action == "return":
         subject = gettext("Tsunagi: an intake was returned to your office")
         body = gettext("Another office returned an intake to your office.")
+    elif action == "hand_back":
+        subject = gettext("Tsunagi: the multi-agency team handed a case to your office")
+        body = gettext("The multi-agency team named your office the lead office of a case. "
+                       "The team stays on the case as a cooperating office.")
     else:
         subject = gettext("Tsunagi: an intake was transferred to your office")
         body = gettext("An intake was transferred to your office.")
