@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.domain.test_lifecycle import staff_of
-from tsunagi.domain import access, accounts, case_team, consent, lifecycle
+from tsunagi.domain import access, accounts, case_team, consent, lifecycle, reports
 from tsunagi.domain.consent import ConsentRequired
 from tsunagi.domain.models import IntakeEvent, Provider, User
 from tsunagi.domain.vocabulary import JST
@@ -104,6 +104,9 @@ def test_the_team_hands_the_case_back_to_a_lead_office_and_stays_on_it(session, 
     closed = session.scalars(select(IntakeEvent).where(IntakeEvent.intake_id == intake.id)
                              .order_by(IntakeEvent.id.desc())).first()
     assert closed.details == {"outcome": "connected", "lead": "jiritsu"}  # closing names the lead office
+    day = reports.day_of(intake.created_at)
+    events = reports.tallies(session, day, day)["event"]
+    assert (events["hand_back"], events["meeting_plan"]) == (1, 1)  # the coordinator's counts
 
 
 def test_only_the_team_hands_back_and_only_to_a_lead_office(session, make_intake):

@@ -24,6 +24,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
+from tsunagi.domain import reports
 from tsunagi.domain.consent import ConsentRequired, may_share, require_share
 from tsunagi.domain.models import CaseOffice, Consent, ContactEntry, Intake, IntakeEvent, Provider, User
 from tsunagi.domain.vocabulary import (
@@ -238,6 +239,7 @@ def record_meeting(session: Session, intake: Intake, actor: User, *, kind: str, 
         raise ConsentRequired("the resident has not agreed to the 重層的支援会議")
     event = _event(session, intake, actor, "meeting",
                    {"kind": kind, "decision": decision, "held_on": day.isoformat()}, note)
+    reports.event_counted(session, intake, f"meeting_{decision}")
     session.flush()
     return event
 

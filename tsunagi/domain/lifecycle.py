@@ -193,6 +193,8 @@ def transition(
         intake.service = target.service
         intake.routed_at = now
         case_team.lead_changed(session, intake, from_provider, stays=action == "hand_back", actor=actor, now=now)
+        if action == "hand_back":
+            reports.event_counted(session, intake, "hand_back")
     elif action == "contact_failed":
         intake.failed_contacts += 1
     elif action == "interrupt":

@@ -198,6 +198,12 @@ def moved(session: Session, intake: Intake, was: Before, now: datetime) -> None:
     add(session, counts)
 
 
+def event_counted(session: Session, intake: Intake, value: str) -> None:
+    """Count a step that changes no status under `event` (a hand-back to a lead office, a
+    meeting's decision as `meeting_<decision>`), on the intake's day like every count."""
+    add(session, {(day_of(intake.created_at), "event", value): 1})
+
+
 # --- reading the tallies -------------------------------------------------------------
 
 def tallies(session: Session, start: date, end: date) -> dict[str, Counter]:
