@@ -14,10 +14,17 @@ from api.common import bearer_user, json_body
 from api.submission import IntakeBody
 from forms.spec import archived_consents, form_versions, load_consent, load_form, load_form_version
 from tsunagi.domain import idempotency, intakes
-from tsunagi.domain.consent import ConsentGiven, remember_text, render_text, served_text
+from tsunagi.domain.consent import ConsentGiven, remember_text, served_text
 from tsunagi.domain.models import Intake, Location, Provider
 from tsunagi.domain.vocabulary import LOCALES
-from tsunagi.web.context import notify_after_submit, office_card, overdue_policy, policy, send_notifications
+from tsunagi.web.context import (
+    consent_text,
+    notify_after_submit,
+    office_card,
+    overdue_policy,
+    policy,
+    send_notifications,
+)
 from tsunagi.web.errors import problem
 from tsunagi.web.extensions import db
 from tsunagi.web.i18n import gettext_in
@@ -105,7 +112,7 @@ def _create_intake(user, raw: dict) -> tuple[dict, Intake]:
     if location is None or data.channel != "outreach" or location.kind != "outreach":
         _refuse("not a location this account submits from",
                 errors={"location": "an outreach location, with channel outreach"})
-    paragraphs, digest = render_text(consent_spec.paragraphs, gettext_in(data.locale))
+    paragraphs, digest = consent_text(db.session, consent_spec, data.locale)
     text_id, text_version = consent_spec.id, consent_spec.version
     if data.consent.version == digest:
         remember_text(db.session, text_id=text_id, text_version=text_version, locale=data.locale,
@@ -117,7 +124,7 @@ def _create_intake(user, raw: dict) -> tuple[dict, Intake]:
             text_id, text_version, digest = shown.text_id, shown.text_version, shown.hash
         else:
             archived = next((old for old in archived_consents(consent_spec.id)
-                             if render_text(old.paragraphs, gettext_in(data.locale))[1] == data.consent.version), None)
+                             if consent_text(db.session, old, data.locale)[1] == data.consent.version), None)
             if archived is None:
                 _refuse("the consent text shown is not one this server showed in this language; show it again",
                         code="consent_version", errors={"consent.version": "unknown"})

@@ -9,11 +9,11 @@ from api.common import bearer_user, json_body
 from api.openapi import document
 from forms.spec import archived_consents, form_source, form_versions, load_consent, load_form
 from tsunagi.domain import directory, intakes, municipality
-from tsunagi.domain.consent import remember_text, render_text
+from tsunagi.domain.consent import remember_text
 from tsunagi.domain.models import ConsentText, District, Location, Provider
 from tsunagi.domain.triage.answers import KEYS
 from tsunagi.domain.vocabulary import CONTACT_ALONE, CONTACT_NEEDS, EMAIL_PATTERN, FURIGANA_LOCALES, IDENTIFYING, LOCALES, PHONE_PATTERN
-from tsunagi.web.context import explain, furigana_reader, policy
+from tsunagi.web.context import consent_text, explain, furigana_reader, policy
 from tsunagi.web.errors import problem
 from tsunagi.web.extensions import db
 from tsunagi.web.i18n import gettext_in
@@ -28,10 +28,10 @@ def openapi():
     providers = list(db.session.scalars(select(Provider.code).where(Provider.active.is_(True))
                                         .order_by(Provider.id)))
     consent = load_consent()
-    versions = {locale: [render_text(consent.paragraphs, gettext_in(locale))[1]] for locale in LOCALES}
+    versions = {locale: [consent_text(db.session, consent, locale)[1]] for locale in LOCALES}
     for old in archived_consents(consent.id):
         for locale in LOCALES:
-            versions[locale].append(render_text(old.paragraphs, gettext_in(locale))[1])
+            versions[locale].append(consent_text(db.session, old, locale)[1])
     for row in db.session.execute(select(ConsentText.locale, ConsentText.hash).order_by(ConsentText.first_served_at)):
         if row.locale in versions and row.hash not in versions[row.locale]:
             versions[row.locale].append(row.hash)
@@ -60,7 +60,7 @@ def form_spec(form_id: str):
         return problem(404, "no such form")
     spec, consent_spec = load_form(form_id), load_consent()
     translate = gettext_in(locale)
-    paragraphs, digest = render_text(consent_spec.paragraphs, translate)
+    paragraphs, digest = consent_text(db.session, consent_spec, locale)
     # Kept by its hash: an intake taken offline under it is accepted after the text changes.
     remember_text(db.session, text_id=consent_spec.id, text_version=consent_spec.version, locale=locale,
                   paragraphs=paragraphs, digest=digest)

@@ -88,7 +88,7 @@ class ConsentForm(FlaskForm):
     )
     multi_agency_meeting = RadioField(
         _l("If needed, may the offices that help you talk about your situation together at a "
-           "support meeting? They keep it confidential."),
+           "multi-agency support meeting? They keep it confidential."),
         choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
         validators=[InputRequired(message=_l("Please choose an answer."))],
     )

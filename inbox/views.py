@@ -5,6 +5,7 @@ Access rules live in tsunagi.access and tsunagi.lifecycle; views only parse and 
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta, timezone
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -12,13 +13,14 @@ from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from forms.builder import KioskDeviceForm, LoginForm, WebhookForm
 from inbox import bp
 from tsunagi.domain import (
     access,
     accounts,
+    case_team,
     intakes,
     kiosk_devices,
     lifecycle,
@@ -28,11 +30,12 @@ from tsunagi.domain import (
     webhooks,
     worklist,
 )
-from tsunagi.domain.consent import ConsentRequired, withdraw
+from tsunagi.domain.consent import ConsentRequired, may_share, withdraw
 from tsunagi.domain.models import (
     AuditEvent,
     District,
     Intake,
+    IntakeEvent,
     JobLock,
     KioskDevice,
     Location,
@@ -43,13 +46,22 @@ from tsunagi.domain.models import (
     WebhookDelivery,
 )
 from tsunagi.domain.vocabulary import (
+    ACTION_LABELS,
     ACTION_ORDER,
     CONFIRMED_ACTIONS,
+    CONTACT_KINDS,
+    CONTACT_RESULTS,
+    JST,
     KIOSK_KINDS,
     LOCALES,
+    MEETING_DECISIONS,
+    MEETING_KINDS,
+    MULTI_AGENCY,
     NEEDS_REASON,
+    OFFICE_ROLES,
     OUTCOME_LABELS,
     OUTCOMES,
+    PROVIDER_ROLES,
     REFUSALS,
     RETURN_REASONS,
     SERVICES,
@@ -227,6 +239,7 @@ def no_such_intake(exc):
 
 
 @bp.errorhandler(lifecycle.TransitionRefused)
+@bp.errorhandler(case_team.CaseTeamRefused)
 @bp.errorhandler(ConsentRequired)
 def refused(exc):
     """A lifecycle action the rules refuse: said on the intake's page in the staff's
@@ -260,6 +273,83 @@ def audit(action: str, intake_id: str | None) -> None:
     access.audit(db.session, current_user, action, intake_id, request.remote_addr)
 
 
+def _office_names(key: str = "code") -> dict:
+    """Every office's code (or id) -> its name as staff read it (Japanese, like the rest of
+    the page)."""
+    return {getattr(p, key): municipality.localized(p.name, "ja") for p in db.session.scalars(select(Provider))}
+
+
+def _leads(intake: Intake) -> bool:
+    """The user is staff of the intake's lead office."""
+    return (current_user.role in PROVIDER_ROLES and current_user.provider_id is not None
+            and current_user.provider_id == intake.provider_id)
+
+
+def _names_offices(intake: Intake) -> bool:
+    """Who names and ends cooperating offices: the lead office's staff and the coordinator."""
+    return _leads(intake) or (current_user.role == "coordinator" and intake.provider_id is not None)
+
+
+# How staff read the case events that are not lifecycle actions (ACTION_LABELS has those).
+EVENT_LABELS = {
+    "office_added": _l("Cooperating office named"),
+    "office_ended": _l("Cooperating office left the case"),
+    "meeting": _l("Meeting decision"),
+    "meeting_consent": _l("The resident agreed to the 重層的支援会議"),
+    "consent_withdrawn": _l("Consent withdrawn"),
+    "follow_up_revoked": _l("QR and receipt code revoked, new ones issued"),
+}
+CONSENT_MODE_LABELS = {"verbal": _l("told staff, who heard it"), "written": _l("in writing")}
+WITHDRAWN_VIA_LABELS = {"follow_up": _l("by the resident, on their follow-up page"),
+                        "provider": _l("recorded by an office")}
+
+
+def _label(table: dict, code) -> str:
+    """The translated label of `code` in `table` (N_ msgids or lazy strings); the code itself
+    if unknown (codes are never personal data)."""
+    label = table.get(code) if isinstance(code, str) else None
+    return str(code) if label is None else gettext(label) if isinstance(label, str) else str(label)
+
+
+def _history(events: list[dict], offices: dict[str, str]) -> list[dict]:
+    """The intake's events as staff read them: what happened, its details translated, the
+    staff's own words apart. Older events (no `action`) keep their one stored line."""
+    lines = []
+    for e in events:
+        action, details = e.get("action"), e.get("details") or {}
+        if action is None:
+            lines.append({**e, "label": None, "details": [], "note": e.get("reason")})
+            continue
+        label = _label(ACTION_LABELS, action) if action in ACTION_LABELS else _label(EVENT_LABELS, action)
+        said = []
+        if details.get("why"):
+            said.append(gettext("reason: %(reason)s", reason=_label(RETURN_REASONS, details["why"])))
+        if details.get("to"):
+            said.append(gettext("to %(office)s", office=offices.get(details["to"], details["to"])))
+        if details.get("outcome"):
+            said.append(gettext("outcome: %(outcome)s", outcome=_label(OUTCOME_LABELS, details["outcome"])))
+        if details.get("lead"):
+            said.append(gettext("lead office: %(office)s", office=offices.get(details["lead"], details["lead"])))
+        if details.get("office"):
+            said.append(gettext("office: %(office)s", office=offices.get(details["office"], details["office"])))
+        if details.get("kind"):
+            said.append(_label(MEETING_KINDS, details["kind"]))
+        if details.get("held_on"):
+            said.append(gettext("held on %(date)s", date=details["held_on"]))
+        if details.get("decision"):
+            said.append(_label(MEETING_DECISIONS, details["decision"]))
+        if details.get("mode"):
+            said.append(_label(CONSENT_MODE_LABELS, details["mode"]))
+        if details.get("via"):
+            said.append(_label(WITHDRAWN_VIA_LABELS, details["via"]))
+        lines.append({**e, "label": label, "details": said, "note": e.get("note")})
+    return lines
+
+
+def _today() -> date:
+    return datetime.now(JST).date()  # staff count days in Japan time
+
+
 @bp.get("/intakes/<intake_id>")
 @login_required
 def detail(intake_id: str):
@@ -276,13 +366,36 @@ def detail(intake_id: str):
                                         .order_by(Provider.service, Provider.id)))
     trail = db.session.scalars(select(AuditEvent).where(AuditEvent.intake_id == intake.id)
                                .order_by(AuditEvent.id.desc()).limit(50))
-    return render_template("inbox/detail.html", intake=intake, data=data, actions=actions,
-                           outcomes=OUTCOMES, providers=providers, form=FlaskForm(), services=SERVICES,
-                           confirmed=CONFIRMED_ACTIONS, return_reasons=RETURN_REASONS, needs_reason=NEEDS_REASON,
-                           offices=[(p.code, f"{municipality.localized(p.name, 'ja')}（{gettext(SERVICES[p.service])}）")
-                                    for p in providers],
-                           trail=list(trail), new_code=session.pop("new_code", None),
-                           can_do=[a for a in TRANSITIONS if lifecycle.may_act(current_user, intake, a)])
+    names = _office_names()
+
+    def office_label(p: Provider) -> str:
+        return f"{municipality.localized(p.name, 'ja')}（{gettext(SERVICES[p.service])}）"
+
+    team = case_team.offices_on(db.session, intake)
+    on_case = {p.id for _role, p in team}
+    cooperating = case_team.reads_as_cooperating(db.session, current_user, intake)
+    meetings = sorted((e for e in data["events"] if e.get("action") == "meeting"),
+                      key=lambda e: ((e["details"] or {}).get("held_on") or "", e["at"]), reverse=True)
+    return render_template(
+        "inbox/detail.html", intake=intake, data=data, actions=actions,
+        outcomes=OUTCOMES, providers=providers, form=FlaskForm(), services=SERVICES,
+        confirmed=CONFIRMED_ACTIONS, return_reasons=RETURN_REASONS, needs_reason=NEEDS_REASON,
+        offices=[(p.code, office_label(p)) for p in providers],
+        # a hand-back names a lead office: never the team itself
+        lead_offices=[(p.code, office_label(p)) for p in providers if p.service != MULTI_AGENCY],
+        addable=[(p.code, office_label(p)) for p in providers if p.id not in on_case],
+        team=[(role, p.code, names.get(p.code, p.code)) for role, p in team], office_roles=OFFICE_ROLES,
+        lead_name=names.get(intake.provider.code) if intake.provider else None,
+        cooperating=cooperating, leads=_leads(intake), names_offices=_names_offices(intake),
+        shares_with_team=case_team.shares_with_cooperating(intake), may_share=may_share(intake),
+        records_meetings=_names_offices(intake) or cooperating, logs_contacts=_leads(intake) or cooperating,
+        meeting_kinds=MEETING_KINDS, meeting_decisions=MEETING_DECISIONS, meetings=meetings,
+        contact_kinds=CONTACT_KINDS, contact_results=CONTACT_RESULTS,
+        contacts=case_team.contacts(db.session, intake), provider_names=_office_names("id"),
+        today=_today().isoformat(), history=_history(data["events"], names),
+        may_revoke=lifecycle.may_act(current_user, intake, "accept") or current_user.role == "coordinator",
+        trail=list(trail), new_code=session.pop("new_code", None),
+        can_do=[a for a in TRANSITIONS if lifecycle.may_act(current_user, intake, a)])
 
 
 @bp.post("/intakes/<intake_id>/transitions")
@@ -320,6 +433,9 @@ def done_text(action: str, intake: Intake) -> str:
         if access.can_read(current_user, intake):
             return gettext("Passed to %(office)s.", office=office)
         return gettext("Passed to %(office)s. It has left your inbox.", office=office)
+    if action == "hand_back":
+        office = municipality.localized(intake.provider.name, str(get_locale() or "ja"))
+        return gettext("Handed back to %(office)s, which now leads the case. The team stays on it.", office=office)
     if action == "close":
         return gettext("Closed: %(outcome)s.", outcome=gettext(OUTCOME_LABELS[intake.outcome]))
     if action == "contact_failed":
@@ -350,6 +466,149 @@ def withdraw_consent(intake_id: str):
     audit("consent_withdrawn", intake.id)
     db.session.commit()
     return redirect(url_for("inbox.detail", intake_id=intake_id))
+
+
+# --- several offices on one case (tsunagi.domain.case_team) ----------------------------
+
+OFFICE_CODE = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
+
+
+def _office_code(value: str | None) -> str | None:
+    """An office code as posted, or None for anything that cannot be one (the domain then
+    refuses it as an unknown office)."""
+    return value if isinstance(value, str) and OFFICE_CODE.fullmatch(value) else None
+
+
+def _note() -> str | None:
+    note = request.form.get("note")
+    return typed(note)[:2000] or None if note else None
+
+
+def _back(intake: Intake):
+    if access.can_read(current_user, intake):
+        return redirect(url_for("inbox.detail", intake_id=intake.id))
+    return redirect(url_for("inbox.index"))  # the office left the case
+
+
+@bp.post("/intakes/<intake_id>/offices")
+@login_required
+def add_office(intake_id: str):
+    """The lead office or the coordinator names a cooperating office."""
+    intake = _posted_intake(intake_id)
+    code = _office_code(request.form.get("office"))
+    row = case_team.add_office(db.session, intake, current_user, code, _note())
+    audit("intake_office_added", intake.id)
+    db.session.commit()
+    office = municipality.localized(row.provider.name, "ja")
+    if case_team.shares_with_cooperating(intake):
+        flash(gettext("%(office)s now works on this case as a cooperating office.", office=office), "success")
+    else:
+        flash(gettext("%(office)s is named as a cooperating office. It will see the case once the resident "
+                      "agrees to the 重層的支援会議.", office=office), "success")
+    return redirect(url_for("inbox.detail", intake_id=intake.id))
+
+
+@bp.post("/intakes/<intake_id>/offices/<code>/end")
+@login_required
+def end_office(intake_id: str, code: str):
+    """A cooperating office leaves the case: ended by the lead or the coordinator, or by itself."""
+    intake = _posted_intake(intake_id)
+    office_code = _office_code(code)
+    case_team.end_office(db.session, intake, current_user, office_code)
+    audit("intake_office_ended", intake.id)
+    db.session.commit()
+    office = _office_names().get(office_code, office_code)
+    flash(gettext("%(office)s no longer works on this case.", office=office), "success")
+    return _back(intake)
+
+
+@bp.post("/intakes/<intake_id>/meeting-consent")
+@login_required
+def meeting_consent(intake_id: str):
+    """The lead office records that the resident told it they agree to the 重層的支援会議."""
+    intake = _posted_intake(intake_id)
+    if request.form.get("resident_agreed") != "yes":
+        raise lifecycle.TransitionRefused("confirm_required", "the agreement was not confirmed")
+    recorded = case_team.record_meeting_consent(db.session, intake, current_user, mode="verbal")
+    audit("intake_meeting_consent", intake.id)
+    db.session.commit()
+    flash(gettext("Recorded: the resident agreed to the 重層的支援会議. The cooperating offices now see the case.")
+          if recorded else gettext("The resident's agreement to the 重層的支援会議 was already recorded."), "success")
+    return redirect(url_for("inbox.detail", intake_id=intake.id))
+
+
+@bp.post("/intakes/<intake_id>/meetings")
+@login_required
+def record_meeting(intake_id: str):
+    """A decision a meeting took about the case (plan, re-plan, end, interruption)."""
+    intake = _posted_intake(intake_id)
+    try:
+        event = case_team.record_meeting(db.session, intake, current_user, kind=request.form.get("kind", ""),
+                                         decision=request.form.get("decision", ""),
+                                         held_on=request.form.get("held_on", ""), note=_note())
+    except ConsentRequired:
+        db.session.rollback()
+        flash(gettext("The resident has not agreed to the 重層的支援会議, so no decision of one can be recorded. "
+                      "Record their agreement first, or record the decision of a 支援会議."), "error")
+        return redirect(url_for("inbox.detail", intake_id=intake.id))
+    audit("intake_meeting", intake.id)
+    db.session.commit()
+    flash(gettext("Meeting decision recorded: %(decision)s.",
+                  decision=gettext(MEETING_DECISIONS[event.details["decision"]])), "success")
+    return redirect(url_for("inbox.detail", intake_id=intake.id))
+
+
+@bp.post("/intakes/<intake_id>/contacts")
+@login_required
+def log_contact(intake_id: str):
+    """One contact made or tried, by the lead or a cooperating office."""
+    intake = _posted_intake(intake_id)
+    entry = case_team.log_contact(db.session, intake, current_user, kind=request.form.get("kind", ""),
+                                  result=request.form.get("result", ""),
+                                  contacted_on=request.form.get("contacted_on", ""),
+                                  next_contact_on=request.form.get("next_contact_on") or None, note=_note())
+    audit("intake_contact", intake.id)
+    db.session.commit()
+    if entry.result == "not_reached":
+        flash(gettext("Contact recorded: not reached (%(n)s failed contact attempts so far).",
+                      n=intake.failed_contacts), "success")
+    else:
+        flash(gettext("Contact recorded."), "success")
+    return redirect(url_for("inbox.detail", intake_id=intake.id))
+
+
+PASSED_ON_PAGE = 100
+
+
+@bp.get("/passed-on")
+@login_required
+def passed_on():
+    """Cases our office passed on (returned, transferred, handed back): where each is now,
+    its status and how it ended, nothing about the resident (実施要綱 L5100-5104)."""
+    if current_user.role not in PROVIDER_ROLES or current_user.provider_id is None:
+        abort(403)
+    try:
+        page = int(request.args.get("page") or 1)
+    except ValueError:
+        abort(400)
+    if not 1 <= page <= 10_000:
+        abort(400)
+    mine = current_user.provider_id
+    found = list(db.session.scalars(case_team.passed_on_by(mine).offset((page - 1) * PASSED_ON_PAGE)
+                                    .limit(PASSED_ON_PAGE + 1)))
+    rows, more = found[:PASSED_ON_PAGE], len(found) > PASSED_ON_PAGE
+    when = dict(db.session.execute(
+        select(IntakeEvent.intake_id, func.max(IntakeEvent.at))
+        .where(IntakeEvent.intake_id.in_([i.id for i in rows]), IntakeEvent.from_provider_id == mine)
+        .group_by(IntakeEvent.intake_id)).all()) if rows else {}
+    audit("passed_on_list", None)
+    db.session.commit()
+    names = _office_names()
+    items = [{"id": i.id, "short": i.id[:8], "passed_on": when.get(i.id),
+              "office": names.get(i.provider.code) if i.provider else None, "status": i.status,
+              "outcome": i.outcome, "readable": access.can_read(current_user, i)} for i in rows]
+    return render_template("inbox/passed_on.html", items=items, form=FlaskForm(),
+                           following=url_for("inbox.passed_on", page=page + 1) if more else None)
 
 
 def _coordinator() -> None:

@@ -15,12 +15,13 @@ from forms.builder import ConsentForm, EnrolForm, step_form
 from forms.spec import load_consent, load_form
 from kiosk import bp, drafts
 from tsunagi.domain import intakes, kiosk_devices, municipality
-from tsunagi.domain.consent import CONTACT_PROBLEMS, ConsentGiven, contact_problem, remember_text, render_text
+from tsunagi.domain.consent import CONTACT_PROBLEMS, ConsentGiven, contact_problem, remember_text
 from tsunagi.domain.models import District, Intake, Location, Provider
 from tsunagi.domain.triage.answers import InvalidAnswers
 from tsunagi.domain.triage.answers import select as canonical_answers
 from tsunagi.domain.vocabulary import IDENTIFYING, KIOSK_KINDS, LOCALES
 from tsunagi.web.context import (
+    consent_text,
     emergency_contacts,
     notify_after_submit,
     office_card,
@@ -282,7 +283,7 @@ def review(location: str, locale: str):
 def _consent_text(locale: str):
     """The consent text about to be shown, kept by its hash (tsunagi.domain.consent)."""
     spec = load_consent()
-    paragraphs, digest = render_text(spec.paragraphs, _)
+    paragraphs, digest = consent_text(db.session, spec, locale)
     remember_text(db.session, text_id=spec.id, text_version=spec.version, locale=locale,
                   paragraphs=paragraphs, digest=digest)
     db.session.commit()

@@ -29,8 +29,9 @@ class Journey:
         return self.client.post(url, data={**data, "csrf_token": csrf_token(page.text)},
                                 follow_redirects=follow)
 
-    def answer_all(self, answers, contact=None, consent=None):
-        """Answer each step shown, in order; return the receipt response."""
+    def answer_all(self, answers, contact=None, consent=None, stop_at_consent=False):
+        """Answer each step shown, in order; return the receipt response (or, with
+        `stop_at_consent`, the consent page)."""
         url = self.start()
         for _ in range(20):
             path = url.split("?")[0]
@@ -41,6 +42,8 @@ class Journey:
                 assert review.status_code == 200, review.text
                 url = f"{self.base}/consent"
                 continue
+            elif path.endswith("/consent") and stop_at_consent:
+                return self.client.get(url)
             elif path.endswith("/consent"):
                 # A phone call needs a phone number: without one, the office visits.
                 way = "phone" if (contact or {}).get("phone") else "visit"

@@ -62,7 +62,7 @@ def test_outreach_consent_records_the_full_evidence(client, session, worker, mod
     assert response.json["decision"]["provider"]["id"] == "houkatsu-kita"
     assert response.json["follow_up"]["qr_svg_url"].startswith("data:image/svg+xml;base64,")
     c = session.scalar(select(Consent))
-    assert (c.channel, c.mode, c.locale, c.text_id, c.text_version) == ("outreach", mode, "ja", "consent-default", 3)
+    assert (c.channel, c.mode, c.locale, c.text_id, c.text_version) == ("outreach", mode, "ja", "consent-default", 4)
     assert c.text_hash == consent_version(client) and c.location_id is not None and c.created_at is not None
     assert (c.share_with_provider, c.multi_agency_meeting, c.contact_methods) == (True, False, ["phone", "visit"])
     assert c.contact_time == "平日の午後" and c.proxy_relationship == relationship

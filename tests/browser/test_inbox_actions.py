@@ -96,7 +96,7 @@ def test_every_staff_page_has_no_axe_violations(live_server, browser):
     page = context.new_page()
     page.goto(f"{live_server.url}/provider/login")
     found["login"] = violations(page)
-    for username, paths in (("kodomo", ["/provider/", "/provider/?status=closed"]),
+    for username, paths in (("kodomo", ["/provider/", "/provider/?status=closed", "/provider/passed-on"]),
                             ("coordinator", ["/provider/", "/provider/board", "/provider/directory",
                                              "/provider/stats", "/provider/stats?period=month",
                                              "/provider/stats/report", "/provider/outbox", "/provider/kiosks"]),

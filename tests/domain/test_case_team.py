@@ -100,6 +100,7 @@ def test_the_team_hands_the_case_back_to_a_lead_office_and_stays_on_it(session, 
     lead = user_of(session, "jiritsu")
     assert lifecycle.may_act(lead, intake, "close") and not lifecycle.may_act(team, intake, "close")
     assert access.can_read(team, intake)  # the team keeps backing the lead office (L589-596)
+    assert list(session.scalars(case_team.passed_on_by(team.provider_id))) == []  # still on the case
     lifecycle.transition(session, intake, "close", lead, outcome="connected")
     closed = session.scalars(select(IntakeEvent).where(IntakeEvent.intake_id == intake.id)
                              .order_by(IntakeEvent.id.desc())).first()

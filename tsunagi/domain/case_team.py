@@ -303,5 +303,7 @@ def passed_on_by(provider_id: int) -> Select:
     never the resident's details."""
     return (select(Intake).where(
         exists().where(IntakeEvent.intake_id == Intake.id, IntakeEvent.from_provider_id == provider_id),
-        or_(Intake.provider_id.is_(None), Intake.provider_id != provider_id))
+        or_(Intake.provider_id.is_(None), Intake.provider_id != provider_id),
+        ~exists().where(CaseOffice.intake_id == Intake.id, CaseOffice.provider_id == provider_id,
+                        CaseOffice.ended_at.is_(None)))
         .order_by(Intake.routed_at.desc(), Intake.id))

@@ -8,11 +8,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tsunagi.domain import municipality
 from tsunagi.domain.models import Consent, ConsentText, Intake, IntakeEvent, ResidentMessage, insert_or_ignore, is_stored
 from tsunagi.domain.vocabulary import CONSENT_MODES, CONTACT_ALONE, CONTACT_METHODS, CONTACT_NEEDS, MULTI_AGENCY, N_
 
@@ -113,10 +114,21 @@ def require_share(intake: Intake) -> None:
         raise ConsentRequired("the resident has not consented to sharing this intake")
 
 
-def render_text(paragraphs: list[str], gettext: Callable[[str], str]) -> tuple[list[str], str]:
-    """The consent text in the reader's language and its hash (its version)."""
-    rendered = [gettext(p) for p in paragraphs]
+def render_text(paragraphs: list[str], gettext: Callable[[str], str],
+                params: Mapping[str, Any] | None = None) -> tuple[list[str], str]:
+    """The consent text in the reader's language and its hash (its version). A paragraph
+    with placeholders gets `params` (`text_params`: who collects, how long data is kept),
+    so the hash covers the text exactly as the resident read it."""
+    rendered = [gettext(p) % dict(params or {}) if "%(" in p else gettext(p) for p in paragraphs]
     return rendered, text_hash(rendered)
+
+
+def text_params(session: Session, locale: str, retention_days: int) -> dict[str, Any]:
+    """What the consent text names: the municipality that collects (its own name in the
+    resident's language, from its data file) and the years data is kept after a case ends."""
+    city = municipality.current(session)
+    return {"city": municipality.localized(city.name, locale) if city else "",
+            "years": max(1, round(retention_days / 365))}
 
 
 def remember_text(session: Session, *, text_id: str, text_version: int, locale: str,

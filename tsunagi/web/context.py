@@ -13,6 +13,7 @@ from flask_babel import get_locale, gettext
 from sqlalchemy.orm import Session
 
 from tsunagi.domain import furigana, intakes, lifecycle, municipality, overdue, webhooks
+from tsunagi.domain.consent import render_text, text_params
 from tsunagi.domain.notifications import Links, deliver, notify_provider, passed_on, smtp_sender
 from tsunagi.domain.triage.answers import InvalidAnswers
 from tsunagi.domain.triage.rules import Policy
@@ -29,6 +30,14 @@ from tsunagi.domain.vocabulary import (
 )
 from tsunagi.web.extensions import db
 from tsunagi.web.i18n import gettext_in
+
+
+def consent_text(session: Session, spec, locale: str) -> tuple[list[str], str]:
+    """A consent text (`forms.spec.ConsentSpec`, current or archived) as the resident reads
+    it in `locale`, and its hash: the one rendering of the kiosk, the outreach app's form
+    and the API's check of a text shown offline."""
+    params = text_params(session, locale, int(current_app.config["RETENTION_DAYS_AFTER_END"]))
+    return render_text(spec.paragraphs, gettext_in(locale), params)
 
 
 def staff_inbox(bp: Blueprint, endpoint: str) -> None:

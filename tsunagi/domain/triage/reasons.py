@@ -29,7 +29,7 @@ REASON_TEXTS: dict[str, str] = {
     "provider_wide": N_("This provider serves the whole municipality"),
     "provider_named": N_("Named by the office that returned it"),
     "provider_missing": N_("No provider of this kind is available: the multi-agency team takes it"),
-    "first_contact_no_meeting": N_("The multi-agency team can take this only with your agreement to a support meeting. "
+    "first_contact_no_meeting": N_("The multi-agency team can take this only with your agreement to a multi-agency support meeting. "
                                    "%(service)s is your first contact instead and may ask you about the meeting again."),
     "first_contact_no_team": N_("There is no multi-agency team office: %(service)s is your first contact."),
 }
