@@ -1,7 +1,7 @@
 """JSON API for machines: the outreach PWA, provider systems, municipal staff's tools."""
 from flask import Blueprint, request
 
-from tsunagi.domain import access, idempotency, lifecycle, session_tokens
+from tsunagi.domain import access, case_team, idempotency, lifecycle, session_tokens
 from tsunagi.domain.consent import ConsentRequired, InvalidConsent
 from tsunagi.domain.triage.answers import InvalidAnswers
 from tsunagi.web.errors import problem, register_problems
@@ -13,6 +13,9 @@ csrf.exempt(bp)
 
 # How a refused lifecycle action is answered, by its one-word reason.
 TRANSITION_STATUS = {"invalid_transition": 409, "forbidden": 403, "contact_attempts_required": 409}
+# How a refused change to the offices, meetings or contacts of a case is answered (any
+# other code: 422, something in the request to change).
+CASE_TEAM_STATUS = {"forbidden": 403, "already_on_case": 409, "not_on_case": 404}
 
 
 def _in_flight(exc):
@@ -34,6 +37,7 @@ register_problems(bp, {
     InvalidConsent: lambda exc: problem(422, str(exc), errors={"consent": str(exc)}),
     ConsentRequired: lambda exc: problem(403, str(exc), code="consent_required"),
     lifecycle.TransitionRefused: lambda exc: problem(TRANSITION_STATUS.get(exc.code, 422), str(exc), code=exc.code),
+    case_team.CaseTeamRefused: lambda exc: problem(CASE_TEAM_STATUS.get(exc.code, 422), str(exc), code=exc.code),
     access.NoSuchIntake: _no_such_intake,
     idempotency.Mismatch: lambda _exc: problem(422, "this Idempotency-Key was used with a different request",
                                                code="idempotency_mismatch"),

@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 from flask import abort, request
+from pydantic import ValidationError
 
 from tsunagi.domain import accounts, session_tokens
 from tsunagi.web.errors import problem
 from tsunagi.web.extensions import db
 
 MAX_DEPTH = 32  # no body of the API nests deeper than a few levels
+# Shapes the request bodies and the OpenAPI document share.
+OFFICE_CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"  # YYYY-MM-DD; the domain checks the day is real
+NOTE_MAX = 2000  # characters of a staff note
 
 
 def _refused(value, depth: int = 0) -> bool:
@@ -58,3 +63,15 @@ def bearer_user():
         response.headers["WWW-Authenticate"] = 'Bearer realm="tsunagi"'
         abort(response)
     return user
+
+
+def validated(model, body):
+    """`body` (from `json_body`) as the pydantic `model`: a 400 problem when it is not a
+    JSON object, a 422 problem naming each wrong field (wrong type, missing, unknown key)."""
+    if not isinstance(body, dict):
+        abort(problem(400, "expected a JSON object"))
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        errors = {".".join(str(p) for p in e["loc"]) or "body": e["msg"] for e in exc.errors(include_url=False)}
+        abort(problem(422, "invalid request", errors=errors))

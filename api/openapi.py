@@ -9,18 +9,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.common import DAY_PATTERN, NOTE_MAX, OFFICE_CODE_PATTERN
 from tsunagi.domain.idempotency import KEY_PATTERN as IDEMPOTENCY_KEY_PATTERN
 from tsunagi.domain.triage.answers import AREA_UNKNOWN, KEYS, MULTI, REQUIRED, SINGLE
 from tsunagi.domain.vocabulary import (
     CHANNELS,
     CONSENT_MODES,
+    CONTACT_KINDS,
     CONTACT_METHODS,
+    CONTACT_RESULTS,
     EMAIL_PATTERN,
     IDENTIFYING,
     LOCALES,
     LOCATION_KINDS,
+    MEETING_DECISIONS,
+    MEETING_KINDS,
     MULTI_AGENCY,
     NEEDS_REASON,
+    OFFICE_ROLES,
     OUTCOMES,
     PHONE_PATTERN,
     PRIORITIES,
@@ -108,7 +114,7 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
             "first_contact": _nullable({
                 "type": "object", "required": ["service", "provider"],
                 "description": "For an intake of the multi-agency team: the office that takes it when the "
-                               "resident agrees to share but declines the support meeting",
+                               "resident agrees to share but declines the multi-agency support meeting (重層的支援会議)",
                 "properties": {"service": {"enum": [s for s in SERVICES if s != MULTI_AGENCY]},
                                "provider": {"type": "object", "required": ["id", "name"], "properties": {
                                    "id": {"type": "string"}, "name": {"type": "string"}}}}}),
@@ -326,14 +332,34 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
             "consent": {"type": "object", "required": ["mode", "share_with_provider", "withdrawn"]},
             "resident": {"type": ["object", "null"]},
             "messages": {"type": "array", "items": {"type": "object", "required": ["at", "body"]}},
-            "events": {"type": "array", "items": {"type": "object", "required": ["at", "from", "to"]}},
+            "events": {"type": "array", "items": {
+                "type": "object", "required": ["at", "from", "to"],
+                "properties": {
+                    "at": {"type": "string"}, "from": nullable_string, "to": nullable_string,
+                    "reason": {**nullable_string, "description": "The event in one line (codes and the "
+                                                                 "staff's words together), as before"},
+                    "action": {**nullable_string, "description": "What happened: a lifecycle action, or "
+                                                                 "office_added, office_ended, meeting, "
+                                                                 "meeting_consent, consent_withdrawn, "
+                                                                 "follow_up_revoked; null for older events"},
+                    "details": {"type": "object", "description": "Codes, never free text: e.g. `why` and "
+                                                                 "`to` (an office code) of a return, "
+                                                                 "`outcome` and `lead` of a closing, "
+                                                                 "`kind`, `decision`, `held_on` of a meeting, "
+                                                                 "`office`, `scope` and `mode`, `via`"},
+                    "note": {**nullable_string, "description": "Only the staff's own words; null for older "
+                                                               "events (their words are in `reason`)"},
+                    "actor": {"type": ["integer", "null"]},
+                }}},
         },
     }
     reason = {"type": "string", "pattern": NOT_BLANK}
     transition = {
         "type": "object",
         "description": "`reason` for return, transfer, interrupt and reopen; `outcome` to close; "
-                       "`to_provider` (a provider code) to transfer. A return says why in `return_reason` "
+                       "`to_provider` (a provider code) to transfer, and to hand back (`hand_back`: only "
+                       "the multi-agency team, to a lead office that is not the team; `reason` is its "
+                       "note). A return says why in `return_reason` "
                        "(default `other`) and may name the office (`to_provider`) or the service "
                        "(`to_service`) that fits; `wrong_area` needs `to_provider`, `wrong_service` one of them",
         "required": ["action"],
@@ -350,9 +376,76 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
              "then": {"required": ["reason"], "properties": {"reason": reason}}},
             {"if": {"required": ["action"], "properties": {"action": {"const": "close"}}},
              "then": {"required": ["outcome"], "properties": {"outcome": {"enum": list(OUTCOMES)}}}},
-            {"if": {"required": ["action"], "properties": {"action": {"const": "transfer"}}},
+            {"if": {"required": ["action"], "properties": {"action": {"enum": ["transfer", "hand_back"]}}},
              "then": {"required": ["to_provider"], "properties": {"to_provider": _string_enum(providers)}}},
         ],
+    }
+    note = _nullable({"type": "string", "maxLength": NOTE_MAX, "description": "The staff's own words"})
+    day = {"type": "string", "format": "date", "pattern": DAY_PATTERN}
+    office_code = {"type": "string", "pattern": OFFICE_CODE_PATTERN}
+    case_team = {
+        "OfficeList": {
+            "type": "object", "required": ["offices", "shares_with_cooperating"],
+            "properties": {
+                "offices": {"type": "array", "description": "The lead office first, then the cooperating ones",
+                            "items": {"type": "object", "required": ["code", "role", "service", "name"],
+                                      "properties": {"code": {"type": "string"}, "role": {"enum": list(OFFICE_ROLES)},
+                                                     "service": {"enum": list(SERVICES)}, "name": {"type": "string"}}}},
+                "shares_with_cooperating": {
+                    "type": "boolean",
+                    "description": "Whether the resident's consent lets the cooperating offices read the case "
+                                   "(shared, not withdrawn, agreed to the 重層的支援会議)"}}},
+        "OfficeRequest": {
+            "type": "object", "additionalProperties": False, "required": ["office"],
+            "properties": {"office": {**office_code, **({"enum": providers} if providers else {}),
+                                      "description": "The code of an active office: not the lead, not on the "
+                                                     "case already"},
+                           "note": note}},
+        "MeetingConsentRequest": {
+            "type": "object", "additionalProperties": False, "required": ["mode"],
+            "properties": {"mode": {"enum": ["verbal", "written"],
+                                    "description": "How the resident agreed: told the caller (verbal, "
+                                                   "witnessed by the caller) or in writing"}}},
+        "MeetingConsentDone": {
+            "type": "object", "required": ["multi_agency_meeting", "recorded"],
+            "properties": {"multi_agency_meeting": {"const": True},
+                           "recorded": {"type": "boolean", "description": "false when it was agreed already"}}},
+        "MeetingRequest": {
+            "type": "object", "additionalProperties": False, "required": ["kind", "decision", "held_on"],
+            "properties": {"kind": {"enum": list(MEETING_KINDS),
+                                    "description": "multi_agency_meeting (重層的支援会議, needs the resident's "
+                                                   "consent) or support_meeting (支援会議, 社会福祉法 106条の6)"},
+                           "decision": {"enum": list(MEETING_DECISIONS)},
+                           "held_on": {**day, "description": "The day it was held (Japan time), not in the future"},
+                           "note": note}},
+        "CaseEvent": {
+            "type": "object", "required": ["at", "action", "details", "note"],
+            "properties": {"at": {"type": "string"}, "action": {"type": "string"},
+                           "details": {"type": "object"}, "note": nullable_string}},
+        "ContactRequest": {
+            "type": "object", "additionalProperties": False, "required": ["kind", "result", "contacted_on"],
+            "properties": {"kind": {"enum": list(CONTACT_KINDS)}, "result": {"enum": list(CONTACT_RESULTS)},
+                           "contacted_on": {**day, "description": "Not in the future (Japan time)"},
+                           "next_contact_on": _nullable({**day, "description": "Not before `contacted_on`"}),
+                           "note": note}},
+        "Contact": {
+            "type": "object", "required": ["id", "contacted_on", "kind", "result", "note", "next_contact_on", "office"],
+            "properties": {"id": {"type": "integer"}, "contacted_on": {"type": "string", "format": "date"},
+                           "kind": {"enum": list(CONTACT_KINDS)}, "result": {"enum": list(CONTACT_RESULTS)},
+                           "note": nullable_string, "next_contact_on": _nullable({"type": "string", "format": "date"}),
+                           "office": {**nullable_string, "description": "The office that logged it"}}},
+        "PassedOn": {
+            "type": "object", "required": ["intakes", "next"],
+            "properties": {
+                "intakes": {"type": "array", "items": {
+                    "type": "object", "required": ["id", "office", "status", "outcome", "passed_on_at"],
+                    "properties": {"id": {"type": "string"},
+                                   "office": {**nullable_string, "description": "Where the case is now"},
+                                   "status": {"enum": list(STATUSES)}, "outcome": _nullable({"enum": list(OUTCOMES)}),
+                                   "passed_on_at": {**nullable_string,
+                                                    "description": "When the caller's office last passed it on"}}}},
+                "next": {"type": ["string", "null"],
+                         "description": "Pass as `after` for the following page; null on the last"}}},
     }
     return {
         "Problem": {"type": "object", "required": ["type", "title", "status"], "properties": {
@@ -378,6 +471,7 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
         "TransitionDone": {"type": "object", "required": ["id", "status", "event", "provider"], "properties": {
             "id": {"type": "string"}, "status": {"enum": list(STATUSES)}, "event": {"type": "integer"},
             "provider": nullable_string}},
+        **case_team,
         "TokenRequest": {"type": "object", "required": ["username", "password"], "properties": {
             "username": {"type": "string", "minLength": 1, "maxLength": 1024},
             "password": {"type": "string", "minLength": 1, "maxLength": 1024}}},
@@ -499,7 +593,7 @@ def _paths() -> dict:
                                "next": {"type": ["string", "null"],
                                         "description": "Pass as `after` for the following page; null on the last"}}}),
                 "links": {name: {"operationId": name, "parameters": {"intake_id": "$response.body#/intakes/0/id"}}
-                          for name in ("intake", "transition")}},
+                          for name in ("intake", "transition", "intakeOffices", "intakeContacts")}},
                 "400": _problem("An unknown status, or an `after` that is not a `next`"),
                 "401": UNAUTHORIZED, "403": _problem("This account does not read intakes")},
         }},
@@ -537,6 +631,102 @@ def _paths() -> dict:
                 "409": _problem("Not allowed from the current status"),
                 "422": _problem("Missing reason, outcome or provider; unknown provider"),
             },
+        }},
+        "/api/v1/intakes/{intake_id}/offices": {
+            "get": {
+                "operationId": "intakeOffices", "summary": "The offices on the case (audited)",
+                "description": "The lead office (the one the intake is routed to) and the cooperating "
+                               "offices. A cooperating office reads the case (this and GET "
+                               "/api/v1/intakes/{intake_id}) only while `shares_with_cooperating`.",
+                "security": PROVIDER, "parameters": intake_id,
+                "responses": {"200": _json("The offices", _ref("OfficeList")), "401": UNAUTHORIZED,
+                              "404": _problem("No such intake, or not the caller's")},
+            },
+            "post": {
+                "operationId": "addIntakeOffice", "summary": "Name a cooperating office (the lead or the coordinator)",
+                "security": PROVIDER, "parameters": intake_id,
+                "requestBody": _body(_ref("OfficeRequest")),
+                "responses": {
+                    "201": _json("Named; the offices now", _ref("OfficeList")), "401": UNAUTHORIZED,
+                    "400": _problem("Not a JSON object"),
+                    "403": _problem("Not the caller's to do (code forbidden), or the resident has not "
+                                    "consented to share (code consent_required)"),
+                    "404": _problem("No such intake, or not the caller's"),
+                    "409": _problem("The office already works on the case (code already_on_case)"),
+                    "422": _problem("Invalid body, no such open office, or the lead office itself"),
+                },
+            },
+        },
+        "/api/v1/intakes/{intake_id}/offices/{code}": {"delete": {
+            "operationId": "endIntakeOffice",
+            "summary": "A cooperating office leaves the case (ended by the lead or the coordinator, or itself)",
+            "security": PROVIDER,
+            "parameters": [*intake_id, {"name": "code", "in": "path", "required": True,
+                                        "schema": {"type": "string"}, "description": "The office's code"}],
+            "responses": {"204": {"description": "Ended"}, "401": UNAUTHORIZED,
+                          "403": _problem("Not the caller's to do"),
+                          "404": _problem("No such intake, not the caller's, or the office is not on the case")},
+        }},
+        "/api/v1/intakes/{intake_id}/meeting-consent": {"post": {
+            "operationId": "intakeMeetingConsent",
+            "summary": "Record that the resident agreed to the 重層的支援会議 (the lead office's staff)",
+            "description": "The cooperating offices then read the case. Recorded as a consent the caller "
+                           "witnessed; withdrawing consent ends it again.",
+            "security": PROVIDER, "parameters": intake_id,
+            "requestBody": _body(_ref("MeetingConsentRequest")),
+            "responses": {"200": _json("Agreed (now or before)", _ref("MeetingConsentDone")), "401": UNAUTHORIZED,
+                          "400": _problem("Not a JSON object"),
+                          "403": _problem("Not the lead office's staff, or no consent to share (withdrawn)"),
+                          "404": _problem("No such intake, or not the caller's"),
+                          "422": _problem("Invalid body")},
+        }},
+        "/api/v1/intakes/{intake_id}/meetings": {"post": {
+            "operationId": "intakeMeeting", "summary": "Record a meeting's decision about the case",
+            "security": PROVIDER, "parameters": intake_id,
+            "requestBody": _body(_ref("MeetingRequest")),
+            "responses": {"201": _json("The case event", _ref("CaseEvent")), "401": UNAUTHORIZED,
+                          "400": _problem("Not a JSON object"),
+                          "403": _problem("Not on the case, or a 重層的支援会議 without the resident's consent "
+                                          "(code consent_required)"),
+                          "404": _problem("No such intake, or not the caller's"),
+                          "422": _problem("Invalid body, or a day that is not a real day or is in the future")},
+        }},
+        "/api/v1/intakes/{intake_id}/contacts": {
+            "get": {
+                "operationId": "intakeContacts", "summary": "The case's contact log, newest first (audited)",
+                "security": PROVIDER, "parameters": intake_id,
+                "responses": {"200": _json("The contacts", {
+                    "type": "object", "required": ["contacts"],
+                    "properties": {"contacts": {"type": "array", "items": _ref("Contact")}}}),
+                    "401": UNAUTHORIZED, "404": _problem("No such intake, or not the caller's")},
+            },
+            "post": {
+                "operationId": "logIntakeContact",
+                "summary": "Log a contact made or tried (the lead or a cooperating office)",
+                "description": "One that did not reach the person (`not_reached`) while the case is open "
+                               "counts as a failed contact attempt.",
+                "security": PROVIDER, "parameters": intake_id,
+                "requestBody": _body(_ref("ContactRequest")),
+                "responses": {"201": _json("The entry", _ref("Contact")), "401": UNAUTHORIZED,
+                              "400": _problem("Not a JSON object"),
+                              "403": _problem("Not on the case (the coordinator logs none)"),
+                              "404": _problem("No such intake, or not the caller's"),
+                              "422": _problem("Invalid body, a day in the future, or the next contact before "
+                                              "this one")},
+            },
+        },
+        "/api/v1/passed-on": {"get": {
+            "operationId": "passedOn", "summary": "The cases the caller's office passed on, and how they ended",
+            "description": "Returned, transferred or handed back and no longer led by the caller's office: "
+                           "where each is now, its status and outcome, nothing about the resident. Newest "
+                           "routing first, 100 at a time. Audited.",
+            "security": PROVIDER,
+            "parameters": [{"name": "after", "in": "query", "required": False,
+                            "description": "The `next` of the page before (keyset pagination)",
+                            "schema": {"type": "string", "pattern": "^[A-Za-z0-9]{1,32}$"}}],
+            "responses": {"200": _json("A page", _ref("PassedOn")), "401": UNAUTHORIZED,
+                          "400": _problem("An `after` that is not a `next`"),
+                          "403": _problem("Not an office's account (the coordinator passes nothing on)")},
         }},
         "/api/v1/tokens": {"post": {
             "operationId": "signIn", "summary": "Sign in to the outreach app: a session token",
