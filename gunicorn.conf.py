@@ -4,7 +4,15 @@ import os
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+# Threads per worker: a request waiting for the SQLite write lock (up to
+# SQLITE_BUSY_TIMEOUT_MS, 5 s) sleeps in its thread. With 2 threads, two submits waiting on
+# a writer held elsewhere (the jobs runner, a CLI command) stopped every read of their
+# worker for seconds (kiosk GET p99 2.5 s with a 4 s lock held, bench/stall.py). 6 leave
+# reads free threads while writes wait (no read that writes nothing took over 0.2 s); 4 let one
+# worker fill up. CPU work stays bounded by the GIL and the cores; more threads mean more
+# writers contending for SQLite's lock at once (at 8, bench/submit.py's p99 rose 2-3x
+# under 16 connections; see docs/performance.md, P4).
+threads = int(os.environ.get("GUNICORN_THREADS", "6"))
 # A request never runs longer: tsunagi.domain.idempotency.STALE_AFTER (45 s) relies on it.
 timeout = 30
 # gunicorn's threaded worker, answering its own refusals (limits below, malformed
