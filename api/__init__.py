@@ -15,7 +15,9 @@ csrf.exempt(bp)
 TRANSITION_STATUS = {"invalid_transition": 409, "forbidden": 403, "contact_attempts_required": 409}
 # How a refused change to the offices, meetings or contacts of a case is answered (any
 # other code: 422, something in the request to change).
-CASE_TEAM_STATUS = {"forbidden": 403, "already_on_case": 409, "not_on_case": 404}
+# The office named is the lead already, or on the case already: a conflict with the case as
+# it stands, not with the request.
+CASE_TEAM_STATUS = {"forbidden": 403, "already_on_case": 409, "same_provider": 409, "not_on_case": 404}
 
 
 def _in_flight(exc):
@@ -45,4 +47,4 @@ register_problems(bp, {
     session_tokens.NotAllowed: lambda _exc: problem(403, "this account does not use the outreach app", code="role"),
 })
 
-from api import follow_up, intakes, provider, tokens, views  # noqa: E402,F401
+from api import follow_up, intakes, outreach, provider, tokens, views  # noqa: E402,F401

@@ -13,7 +13,7 @@ from api import bp
 from api.common import bearer_user, json_body
 from api.submission import IntakeBody
 from forms.spec import archived_consents, form_versions, load_consent, load_form, load_form_version
-from tsunagi.domain import idempotency, intakes
+from tsunagi.domain import case_team, idempotency, intakes
 from tsunagi.domain.consent import ConsentGiven, remember_text, served_text
 from tsunagi.domain.models import Intake, Location, Provider
 from tsunagi.domain.vocabulary import LOCALES
@@ -143,6 +143,8 @@ def _create_intake(user, raw: dict) -> tuple[dict, Intake]:
         db.session, form_id=spec.id, form_version=version, locale=data.locale,
         channel="outreach", location=location, answers=data.answers, identifying=contact,
         consent=given, policy=policy())
+    if data.person is not None:
+        case_team.link_person(db.session, submitted.intake, data.person)
     secrets = submitted.secrets
     base = current_app.config["BASE_URL"] or request.host_url
     url = follow_up_url(base, secrets.token)

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from api.common import DAY_PATTERN, NOTE_MAX, OFFICE_CODE_PATTERN
+from tsunagi.domain.case_team import PERSON_REF_PATTERN
 from tsunagi.domain.idempotency import KEY_PATTERN as IDEMPOTENCY_KEY_PATTERN
-from tsunagi.domain.triage.answers import AREA_UNKNOWN, KEYS, MULTI, REQUIRED, SINGLE
+from tsunagi.domain.triage.answers import AREA_UNKNOWN, KEYS, MULTI, REQUIRED, SINGLE, OwnQuestion
 from tsunagi.domain.vocabulary import (
     CHANNELS,
     CONSENT_MODES,
@@ -79,18 +80,33 @@ def _string_enum(values: list[str]) -> dict:
     return {"type": "string", "enum": values} if values else {"type": "string"}
 
 
+def _own_answer(q: OwnQuestion) -> dict:
+    """The schema of an answer to one of the municipality's own questions (null: not
+    answered, unless it is required)."""
+    if q.identifying:
+        schema = {"type": "string", "maxLength": q.max_length or 500}
+        what = "The municipality's short-text question (kept only with consent to share)"
+    elif q.multi:
+        schema, what = {"type": "array", "items": {"enum": list(q.choices)}}, "The municipality's question"
+    else:
+        schema, what = {"enum": list(q.choices)}, "The municipality's question"
+    return {**(schema if q.required else _nullable(schema)), "description": what}
+
+
 def _schemas(districts: list[str], locations: list[str], providers: list[str], form_versions: list[int],
-             consent_versions: dict[str, list[str]]) -> dict:
+             consent_versions: dict[str, list[str]], questions: tuple[OwnQuestion, ...] = ()) -> dict:
     area = _nullable(_string_enum([*districts, AREA_UNKNOWN]))
     answers = {
         "type": "object",
-        "description": "Canonical answers (DOMAIN.md). `pregnant` defaults to no.",
+        "description": "Canonical answers (DOMAIN.md), and the answers to the municipality's own "
+                       "questions. `pregnant` defaults to no.",
         "additionalProperties": False,
-        "required": list(REQUIRED),
+        "required": [*REQUIRED, *(q.id for q in questions if q.required)],
         "properties": {
             **{key: {"enum": list(choices)} for key, choices in SINGLE.items()},
             **{key: {"type": "array", "items": {"enum": list(choices)}} for key, choices in MULTI.items()},
             "area": _ref("Area"),
+            **{q.id: _own_answer(q) for q in questions},
         },
     }
     provider = {"type": "object", "required": ["id", "name", "phone", "hours", "service", "choice"],
@@ -232,7 +248,7 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
                                "questions": {"type": "array", "items": question}}}},
             "consent": {"type": "object", "required": ["id", "version", "text"], "properties": {
                 "id": {"type": "string"}, "version": {"type": "string"}, "text": {"type": "string"}}},
-            "answer_keys": {"type": "array", "items": {"enum": list(KEYS)},
+            "answer_keys": {"type": "array", "items": {"enum": [*KEYS, *(q.id for q in questions)]},
                             "description": "The questions whose answers go in `answers` of POST /api/v1/intakes"},
             "contact_keys": {"type": "array", "items": {"enum": list(IDENTIFYING)},
                              "description": "The questions whose answers go in `contact`"},
@@ -279,6 +295,10 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
             "answers": answers,
             "contact": _nullable(contact),
             "consent": consent,
+            "person": _nullable({"type": "string", "pattern": PERSON_REF_PATTERN,
+                                 "description": "The outreach app's reference for a person it kept in touch "
+                                                "with before they consented (POST /api/v1/outreach/contacts): "
+                                                "those contacts at this location join the intake's contact log"}),
         },
     }
     intake_created = {
@@ -315,6 +335,9 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
             "locale": {"type": "string"}, "location": {"type": "string"},
             "deadline": {**nullable_string, "description": "When a waiting intake is overdue (ISO 8601); "
                                                            "null once accepted or ended"},
+            "flags": {"type": "array", "items": {"type": "string"},
+                      "description": "The municipality's own signals the intake holds, in Japanese "
+                                     "(e.g. 通訳が必要), from its rules file"},
         },
     }
     detail = {
@@ -433,7 +456,28 @@ def _schemas(districts: list[str], locations: list[str], providers: list[str], f
             "properties": {"id": {"type": "integer"}, "contacted_on": {"type": "string", "format": "date"},
                            "kind": {"enum": list(CONTACT_KINDS)}, "result": {"enum": list(CONTACT_RESULTS)},
                            "note": nullable_string, "next_contact_on": _nullable({"type": "string", "format": "date"}),
-                           "office": {**nullable_string, "description": "The office that logged it"}}},
+                           "office": {**nullable_string, "description": "The office that logged it"},
+                           "location": {**nullable_string, "description": "The outreach place whose team "
+                                        "logged it before the resident consented"}}},
+        "OutreachLocation": _string_enum(locations),
+        "OutreachContactRequest": {
+            "type": "object", "additionalProperties": False,
+            "description": "A contact with someone who has not consented yet: nothing identifying (no "
+                           "name, phone or note; any other field is refused)",
+            "required": ["person", "location", "kind", "result", "contacted_on"],
+            "properties": {"person": {"type": "string", "pattern": PERSON_REF_PATTERN,
+                                      "description": "The app's random reference for the person (128 bits, hex)"},
+                           "location": _string_enum(locations),
+                           "kind": {"enum": list(CONTACT_KINDS)}, "result": {"enum": list(CONTACT_RESULTS)},
+                           "contacted_on": {**day, "description": "Not in the future (Japan time)"},
+                           "next_contact_on": _nullable({**day, "description": "Not before `contacted_on`"})}},
+        "OutreachContact": {
+            "type": "object",
+            "required": ["id", "person", "location", "kind", "result", "contacted_on", "next_contact_on"],
+            "properties": {"id": {"type": "integer"}, "person": {"type": "string"}, "location": {"type": "string"},
+                           "kind": {"enum": list(CONTACT_KINDS)}, "result": {"enum": list(CONTACT_RESULTS)},
+                           "contacted_on": {"type": "string", "format": "date"},
+                           "next_contact_on": _nullable({"type": "string", "format": "date"})}},
         "PassedOn": {
             "type": "object", "required": ["intakes", "next"],
             "properties": {
@@ -652,8 +696,9 @@ def _paths() -> dict:
                     "403": _problem("Not the caller's to do (code forbidden), or the resident has not "
                                     "consented to share (code consent_required)"),
                     "404": _problem("No such intake, or not the caller's"),
-                    "409": _problem("The office already works on the case (code already_on_case)"),
-                    "422": _problem("Invalid body, no such open office, or the lead office itself"),
+                    "409": _problem("The office already works on the case (code already_on_case), or it is "
+                                    "the lead office (code same_provider)"),
+                    "422": _problem("Invalid body, or no such open office"),
                 },
             },
         },
@@ -715,6 +760,45 @@ def _paths() -> dict:
                                               "this one")},
             },
         },
+        "/api/v1/outreach/contacts": {
+            "get": {
+                "operationId": "outreachContacts",
+                "summary": "Contacts with a person not yet in support, at one outreach location (audited)",
+                "description": "Newest first; only those recorded for `location` and not yet part of a case.",
+                "security": WORKER,
+                "parameters": [
+                    {"name": "person", "in": "query", "required": True,
+                     "schema": {"type": "string", "pattern": PERSON_REF_PATTERN}},
+                    {"name": "location", "in": "query", "required": True, "schema": _ref("OutreachLocation")}],
+                "responses": {"200": _json("The contacts", {
+                    "type": "object", "required": ["contacts"],
+                    "properties": {"contacts": {"type": "array", "items": _ref("OutreachContact")}}}),
+                    "401": UNAUTHORIZED, "403": _problem("Not an outreach worker"),
+                    "422": _problem("A malformed reference, or not an outreach location")},
+            },
+            "post": {
+                "operationId": "recordOutreachContact",
+                "summary": "Record a contact with a person not yet in support (outreach worker), idempotently",
+                "description": "Continued contact before consent (実施要綱 L1461-1532), under the app's "
+                               "reference: nothing identifying. The contacts join the case when the "
+                               "person's intake is submitted with `person`. The same Idempotency-Key and "
+                               "body replay the first response; the same key with another body is 422.",
+                "security": WORKER,
+                "parameters": [{"name": "Idempotency-Key", "in": "header", "required": True,
+                                "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN}}],
+                "requestBody": _body(_ref("OutreachContactRequest")),
+                "responses": {
+                    "201": {**_json("The entry", _ref("OutreachContact")),
+                            "headers": {"Idempotent-Replayed": {"schema": {"enum": ["true"]}}}},
+                    "400": _problem("Missing or malformed Idempotency-Key, or not a JSON object"),
+                    "401": UNAUTHORIZED, "403": _problem("Not an outreach worker"),
+                    "409": _problem("An earlier version's request with this key may still be processing",
+                                    RETRY_AFTER),
+                    "422": _problem("Invalid body (any field besides those listed), not an outreach "
+                                    "location, wrong days, or the key was used with another body"),
+                    "503": BUSY},
+            },
+        },
         "/api/v1/passed-on": {"get": {
             "operationId": "passedOn", "summary": "The cases the caller's office passed on, and how they ended",
             "description": "Returned, transferred or handed back and no longer led by the caller's office: "
@@ -747,10 +831,10 @@ def _paths() -> dict:
 
 
 def document(districts: list[str], locations: list[str], providers: list[str], form_versions: list[int],
-             consent_versions: dict[str, list[str]]) -> dict:
+             consent_versions: dict[str, list[str]], questions: tuple[OwnQuestion, ...] = ()) -> dict:
     """The document for a municipality with these district, outreach location and active
-    provider codes, the intake form's version and the consent text's version (its hash) in
-    each locale."""
+    provider codes, the intake form's version, the consent text's version (its hash) in
+    each locale, and its own questions (their keys and choices in the answers)."""
     return {
         "openapi": "3.1.0",
         "info": {"title": "tsunagi API", "version": "1",
@@ -760,7 +844,7 @@ def document(districts: list[str], locations: list[str], providers: list[str], f
                                 "that is not JSON."},
         "paths": _paths(),
         "components": {
-            "schemas": _schemas(districts, locations, providers, form_versions, consent_versions),
+            "schemas": _schemas(districts, locations, providers, form_versions, consent_versions, questions),
             "securitySchemes": {
                 "workerToken": {"type": "http", "scheme": "bearer",
                                 "description": "An outreach worker's API token, or a session token of "

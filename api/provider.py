@@ -162,7 +162,9 @@ def _contact(entry, codes: dict[int, str]) -> dict:
     return {"id": entry.id, "contacted_on": entry.contacted_on.isoformat(), "kind": entry.kind,
             "result": entry.result, "note": entry.note,
             "next_contact_on": entry.next_contact_on.isoformat() if entry.next_contact_on else None,
-            "office": codes.get(entry.provider_id)}
+            "office": codes.get(entry.provider_id),
+            # an outreach team's contact from before the resident consented: its place
+            "location": entry.location.code if entry.location_id else None}
 
 
 def _codes() -> dict[int, str]:

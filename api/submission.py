@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints
 from typing_extensions import Annotated
 
+from tsunagi.domain.case_team import PERSON_REF_PATTERN
 from tsunagi.domain.datafile import Strict as DataFile
 from tsunagi.domain.vocabulary import CHANNELS, CONSENT_MODES, CONTACT_METHODS, EMAIL_PATTERN, PHONE_PATTERN, typed
 
@@ -55,3 +56,6 @@ class IntakeBody(Strict):
     answers: dict
     contact: Contact | None = None
     consent: ConsentBody
+    # The outreach app's reference for a person it kept in touch with before they consented:
+    # their contacts join this intake's contact log (tsunagi.domain.case_team.link_person).
+    person: Annotated[str, StringConstraints(pattern=PERSON_REF_PATTERN)] | None = None

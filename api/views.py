@@ -37,7 +37,7 @@ def openapi():
             versions[row.locale].append(row.hash)
     accepted = form_versions("intake-default")
     accepted += [v for v in intakes.served_forms(db.session, "intake-default") if v not in accepted]
-    return jsonify(document(districts, outreach, providers, accepted, versions))
+    return jsonify(document(districts, outreach, providers, accepted, versions, policy().questions))
 
 
 @bp.post("/v1/triage")
@@ -71,22 +71,22 @@ def form_spec(form_id: str):
     body = {
         "id": spec.id, "version": spec.version, "locale": locale,
         "steps": [{
-            "id": step.id, "title": translate(step.title), "show_if": step.show_if,
+            "id": step.id, "title": step.heading(translate, locale), "show_if": step.show_if,
             "questions": [{
-                "id": q.id, "type": q.type, "label": translate(q.label), "required": q.required,
+                "id": q.id, "type": q.type, "label": q.text(translate, locale), "required": q.required,
                 "personal": q.personal, "sensitive": q.sensitive, "max_length": q.max_length,
                 "multiline": q.multiline,
                 # A district question offers the municipality's districts, then its own choices.
                 "choices": ([{"value": d.code, "label": municipality.localized(d.name, locale)} for d in districts]
                             if q.type == "district" else [])
-                + ([{"value": c.value, "label": translate(c.label)} for c in q.choices]
+                + ([{"value": c.value, "label": c.text(translate, locale)} for c in q.choices]
                    if q.type != "yesno" else
                    [{"value": "yes", "label": translate("Yes")}, {"value": "no", "label": translate("No")}]),
             } for q in step.questions],
         } for step in spec.steps],
         "consent": {"id": consent_spec.id, "version": digest, "text": "\n\n".join(paragraphs)},
         # The rules the app applies as the resident answers, from their one definition.
-        "answer_keys": list(KEYS),
+        "answer_keys": [*KEYS, *(q.id for q in policy().questions)],
         "contact_keys": list(IDENTIFYING),
         "patterns": {"phone": PHONE_PATTERN, "email": EMAIL_PATTERN},
         "contact_rules": {"needs": CONTACT_NEEDS, "alone": CONTACT_ALONE},

@@ -3,6 +3,7 @@ per step), the consent form and the provider sign-in, with CSRF from Flask-WTF."
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     Field,
@@ -18,7 +19,8 @@ from wtforms import (
 from wtforms.fields import DateField, EmailField, TelField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
-from forms.spec import FormSpec, Question, Step
+from forms.extract import spec_context
+from forms.spec import FormSpec, OwnText, Question, Step
 from tsunagi.domain.vocabulary import EMAIL_PATTERN, PHONE_PATTERN, typed
 
 
@@ -32,13 +34,37 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
+def _choice(text: str):
+    """A form-spec text, lazily translated with its msgctxt (Yes/No: a fact)."""
+    context = spec_context(text)
+    return lazy_pgettext(context, text) if context else _l(text)
+
+
+def _own_field(q: Question) -> Field:
+    """A municipality's question: one choice, many choices or a short text."""
+    label = OwnText(q.texts or {})
+    choices = [SelectChoice(c.value, OwnText(c.texts or {"ja": c.label})) for c in q.choices]
+    if q.type == "single":
+        return RadioField(label, choices=choices, validate_choice=True, validators=(
+            [InputRequired(message=_l("Please choose an answer."))] if q.required else [Optional()]))
+    if q.type == "multiple":
+        return MultiCheckboxField(label, choices=choices, validators=(
+            [InputRequired(message=_l("Please choose at least one answer."))] if q.required else [Optional()]))
+    length = [Length(max=q.max_length, message=_l("Please write at most %(max)d characters."))] if q.max_length else []
+    base = [InputRequired(message=_l("Please fill this in."))] if q.required else [Optional()]
+    return StringField(label, filters=[typed_filter], validators=base + length)
+
+
 def _field(q: Question) -> Field:
+    if q.own:
+        return _own_field(q)
     label = _l(q.label)
     required = [InputRequired(message=_l("Please choose an answer."))] if q.required else [Optional()]
     if q.type in ("single", "district", "yesno"):
-        choices = [SelectChoice(c.value, _l(c.label)) for c in q.choices]
+        choices = [SelectChoice(c.value, _choice(c.label)) for c in q.choices]
         if q.type == "yesno":
-            choices = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
+            choices = [SelectChoice("yes", lazy_pgettext("answer to a question of fact", "Yes")),
+                       SelectChoice("no", lazy_pgettext("answer to a question of fact", "No"))]
         return RadioField(label, choices=choices, validators=required,
                           validate_choice=True)
     if q.type == "multiple":
@@ -46,7 +72,7 @@ def _field(q: Question) -> Field:
             [InputRequired(message=_l("Please choose at least one answer."))]
             if q.required else [Optional()]
         )
-        return MultiCheckboxField(label, choices=[SelectChoice(c.value, _l(c.label)) for c in q.choices],
+        return MultiCheckboxField(label, choices=[SelectChoice(c.value, _choice(c.label)) for c in q.choices],
                                   validators=validators)
     if q.type == "phone":
         return TelField(label, filters=[typed_filter], validators=[Optional(), Regexp(
@@ -83,13 +109,19 @@ def step_form(spec: FormSpec, step_id: str) -> type[FlaskForm]:
 class ConsentForm(FlaskForm):
     share = RadioField(
         _l("May we send your answers to the support office named above?"),
-        choices=[SelectChoice("yes", _l("Yes, send them")), SelectChoice("no", _l("No, do not send them"))],
+        # TRANSLATORS: the resident's answer to "May we send your answers...?": a permission given or refused.
+        choices=[SelectChoice("yes", _l("Yes, send them")),
+                 # TRANSLATORS: refusing permission: the answers are sent to nobody.
+                 SelectChoice("no", _l("No, do not send them"))],
         validators=[InputRequired(message=_l("Please choose an answer."))],
     )
     multi_agency_meeting = RadioField(
         _l("If needed, may the offices that help you talk about your situation together at a "
            "multi-agency support meeting? They keep it confidential."),
-        choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
+        # TRANSLATORS: agreeing to the meeting ("yes, I agree"), not stating a fact.
+        choices=[SelectChoice("yes", lazy_pgettext("answer giving or refusing permission", "Yes")),
+                 # TRANSLATORS: refusing the meeting ("no, I do not agree").
+                 SelectChoice("no", lazy_pgettext("answer giving or refusing permission", "No"))],
         validators=[InputRequired(message=_l("Please choose an answer."))],
     )
     contact_methods = MultiCheckboxField(

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Callable, Literal, get_args
 
+import yaml
 from flask import Flask, current_app, has_app_context
+from flask_babel import get_locale
+from markupsafe import escape
 from pydantic import Field, ValidationInfo, field_validator
 
-from tsunagi.domain.datafile import Problem, Strict, load_model
+from tsunagi.domain.datafile import DataFileError, Problem, Strict, dotted, line_of, load_model
+from tsunagi.domain.municipality import QuestionSpec, question_text
 from tsunagi.web.i18n import MissingTranslations, missing_translations
 
 FORMS_DIR = Path(__file__).resolve().parent
@@ -28,6 +32,11 @@ YESNO = ("yes", "no")
 class Choice(Strict):
     value: str = Field(min_length=1)
     label: str = Field(min_length=1)
+    # A municipality's own choice: its words per locale (then `label` is the Japanese).
+    texts: dict[str, str] | None = None
+
+    def text(self, gettext: Callable[[str], str], locale: str) -> str:
+        return own_text(self.texts, locale) if self.texts else gettext(self.label)
 
 
 class Question(Strict):
@@ -40,6 +49,17 @@ class Question(Strict):
     personal: bool = False
     multiline: bool = False
     max_length: int | None = None
+    # A question of the municipality's own (its data file's `questions:`): its label per
+    # locale (then `label` is the Japanese); no msgid.
+    texts: dict[str, str] | None = None
+
+    @property
+    def own(self) -> bool:
+        return self.texts is not None
+
+    def text(self, gettext: Callable[[str], str], locale: str) -> str:
+        """The label as a reader of `locale` reads it (`gettext` bound to that locale)."""
+        return own_text(self.texts, locale) if self.texts else gettext(self.label)
 
     @field_validator("type", mode="before")
     @classmethod
@@ -51,7 +71,10 @@ class Question(Strict):
         return value
 
     def msgids(self) -> list[str]:
-        """Texts a resident reads for this question (yes/no labels come from code)."""
+        """Texts a resident reads for this question (yes/no labels come from code; a
+        municipality's own question has its words in its data file)."""
+        if self.own:
+            return []
         return [self.label, *(c.label for c in self.choices)]
 
 
@@ -61,6 +84,11 @@ class Step(Strict):
     questions: list[Question] = Field(min_length=1)
     # Show the step only when each named earlier answer is one of the listed values.
     show_if: dict[str, list[str]] = {}
+    # A municipality's own step: its title per locale (then `title` is the Japanese).
+    texts: dict[str, str] | None = None
+
+    def heading(self, gettext: Callable[[str], str], locale: str) -> str:
+        return own_text(self.texts, locale) if self.texts else gettext(self.title)
 
     def shown(self, answers: dict) -> bool:
         for qid, values in self.show_if.items():
@@ -135,6 +163,101 @@ def _values(q: Question) -> set[str] | None:
     return None
 
 
+def own_text(texts: dict[str, str], locale: str) -> str:
+    return question_text(texts, locale)
+
+
+class OwnText:
+    """A municipality's own words (a question of its data file), in the language of the
+    request when the page shows them."""
+
+    def __init__(self, texts: dict[str, str]):
+        self.texts = texts
+
+    def __str__(self) -> str:
+        return own_text(self.texts, str(get_locale() or "ja"))
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
+# What the municipality's question types are on the form.
+OWN_TYPES = {"choice": "single", "multi_choice": "multiple", "short_text": "text"}
+
+
+def _own_question(q: QuestionSpec) -> Question:
+    return Question(
+        id=q.id, type=OWN_TYPES[q.type], label=q.label.ja, required=q.required,
+        choices=[Choice(value=c.value, label=c.label.ja, texts=c.label.model_dump()) for c in q.choices],
+        # A short text may identify the resident: asked, kept and shown like the free text.
+        personal=q.type == "short_text", sensitive=q.type == "short_text",
+        max_length=q.max_length, texts=q.label.model_dump(),
+    )
+
+
+def with_questions(spec: FormSpec, questions: tuple[QuestionSpec, ...], source: Path | str = "municipality file") -> FormSpec:
+    """`spec` with the municipality's own `questions` asked in their steps: at the end of
+    a step of the form, or in a new step of their own, placed before the form's last step
+    (the contact details stay last).
+
+    :raise DataFileError: a question in a new step without its `step_title`, or an id the
+        form already asks (file, question and line named)."""
+    if not questions:
+        return spec
+    steps = [s.model_copy() for s in spec.steps]
+    asked = {q.id for q in spec.questions()}
+    problems: list[Problem] = []
+    for i, q in enumerate(questions):
+        if q.id in asked:
+            problems.append((("questions", i, "id"), f"question id {q.id!r} is already asked by the form {spec.id}"))
+            continue
+        step = next((s for s in steps if s.id == q.step), None)
+        if step is None:
+            if q.step_title is None:
+                known = ", ".join(s.id for s in spec.steps)
+                problems.append((("questions", i, "step"), f"question {q.id!r}: unknown step {q.step!r} of the form "
+                                 f"{spec.id} (steps: {known}); for a new step give its step_title"))
+                continue
+            step = Step(id=q.step, title=q.step_title.ja, questions=[_own_question(q)],
+                        texts=q.step_title.model_dump())
+            steps.insert(max(len(steps) - 1, 0), step)
+        else:
+            index = steps.index(step)
+            steps[index] = step.model_copy(update={"questions": [*step.questions, _own_question(q)]})
+        asked.add(q.id)
+    if problems:
+        try:
+            node = yaml.compose(Path(source).read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        except (OSError, yaml.YAMLError):
+            node = None
+        raise DataFileError(source, [f"{dotted(loc)}" + (f" (line {line})" if (line := line_of(node, loc)) else "")
+                                     + f": {msg}" for loc, msg in problems])
+    return spec.model_copy(update={"steps": steps})
+
+
+# Merged specs, by (spec, questions): kept with both so that no id is reused.
+_merged: dict[tuple[int, int], tuple[FormSpec, tuple, FormSpec]] = {}
+
+
+def _own_questions() -> tuple[tuple[QuestionSpec, ...], str]:
+    if has_app_context():
+        return (current_app.extensions.get("tsunagi.questions") or (),
+                current_app.config.get("MUNICIPALITY_FILE") or "municipality file")
+    return (), ""
+
+
+def _with_own(spec: FormSpec) -> FormSpec:
+    """`spec` with the running app's municipality questions (an intake form only)."""
+    questions, source = _own_questions()
+    if not questions or not spec.id.startswith("intake-"):
+        return spec
+    key = (id(spec), id(questions))
+    found = _merged.get(key)
+    if found is None or found[0] is not spec or found[1] is not questions:
+        found = _merged[key] = (spec, questions, with_questions(spec, questions, source))
+    return found[2]
+
+
 def forms_dir() -> Path:
     """The running app's `FORMS_DIR`, else this package."""
     if has_app_context() and current_app.config.get("FORMS_DIR"):
@@ -145,8 +268,10 @@ def forms_dir() -> Path:
 def load_form(form_id: str = "intake-default") -> FormSpec:
     """The form spec `form_id` from the app's forms directory, read once per start.
 
+    With the municipality's own questions of the running app (its data file).
+
     :raise DataFileError: the spec is malformed; the message names file and question."""
-    return load_form_file(forms_dir() / f"{form_id}.yaml")
+    return _with_own(load_form_file(forms_dir() / f"{form_id}.yaml"))
 
 
 def form_source(form_id: str) -> str:
@@ -219,6 +344,9 @@ def init_app(app: Flask) -> None:
     # The kiosk's form must be there even if a municipality's directory forgot it.
     for path in sorted({*directory.glob("intake-*.yaml"), directory / "intake-default.yaml"}):
         spec = load_form_file(path)
+        # The municipality's questions must fit the form (their steps exist, or are new).
+        with_questions(spec, app.extensions.get("tsunagi.questions") or (),
+                       app.config.get("MUNICIPALITY_FILE") or "municipality file")
         lines = untranslated(spec, path)
         if lines:
             raise MissingTranslations(

@@ -295,7 +295,7 @@ EVENT_LABELS = {
     "office_added": _l("Cooperating office named"),
     "office_ended": _l("Cooperating office left the case"),
     "meeting": _l("Meeting decision"),
-    "meeting_consent": _l("The resident agreed to the 重層的支援会議"),
+    "meeting_consent": _l("The resident agreed to the multi-agency support meeting"),
     "consent_withdrawn": _l("Consent withdrawn"),
     "follow_up_revoked": _l("QR and receipt code revoked, new ones issued"),
 }
@@ -392,6 +392,8 @@ def detail(intake_id: str):
         meeting_kinds=MEETING_KINDS, meeting_decisions=MEETING_DECISIONS, meetings=meetings,
         contact_kinds=CONTACT_KINDS, contact_results=CONTACT_RESULTS,
         contacts=case_team.contacts(db.session, intake), provider_names=_office_names("id"),
+        # Contacts an outreach team made before the resident consented carry its place, not an office.
+        place_names={loc.id: municipality.localized(loc.name, "ja") for loc in db.session.scalars(select(Location))},
         today=_today().isoformat(), history=_history(data["events"], names),
         may_revoke=lifecycle.may_act(current_user, intake, "accept") or current_user.role == "coordinator",
         trail=list(trail), new_code=session.pop("new_code", None),
@@ -504,7 +506,7 @@ def add_office(intake_id: str):
         flash(gettext("%(office)s now works on this case as a cooperating office.", office=office), "success")
     else:
         flash(gettext("%(office)s is named as a cooperating office. It will see the case once the resident "
-                      "agrees to the 重層的支援会議.", office=office), "success")
+                      "agrees to the multi-agency support meeting.", office=office), "success")
     return redirect(url_for("inbox.detail", intake_id=intake.id))
 
 
@@ -532,8 +534,8 @@ def meeting_consent(intake_id: str):
     recorded = case_team.record_meeting_consent(db.session, intake, current_user, mode="verbal")
     audit("intake_meeting_consent", intake.id)
     db.session.commit()
-    flash(gettext("Recorded: the resident agreed to the 重層的支援会議. The cooperating offices now see the case.")
-          if recorded else gettext("The resident's agreement to the 重層的支援会議 was already recorded."), "success")
+    flash(gettext("Recorded: the resident agreed to the multi-agency support meeting. The cooperating offices now see the case.")
+          if recorded else gettext("The resident's agreement to the multi-agency support meeting was already recorded."), "success")
     return redirect(url_for("inbox.detail", intake_id=intake.id))
 
 
@@ -548,8 +550,9 @@ def record_meeting(intake_id: str):
                                          held_on=request.form.get("held_on", ""), note=_note())
     except ConsentRequired:
         db.session.rollback()
-        flash(gettext("The resident has not agreed to the 重層的支援会議, so no decision of one can be recorded. "
-                      "Record their agreement first, or record the decision of a 支援会議."), "error")
+        flash(gettext("The resident has not agreed to the multi-agency support meeting, so no decision of one "
+                      "can be recorded. Record their agreement first, or record the decision of a support "
+                      "meeting under the Social Welfare Act (art. 106-6)."), "error")
         return redirect(url_for("inbox.detail", intake_id=intake.id))
     audit("intake_meeting", intake.id)
     db.session.commit()

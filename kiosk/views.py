@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -19,6 +20,7 @@ from tsunagi.domain.consent import CONTACT_PROBLEMS, ConsentGiven, contact_probl
 from tsunagi.domain.models import District, Intake, Location, Provider
 from tsunagi.domain.triage.answers import InvalidAnswers
 from tsunagi.domain.triage.answers import select as canonical_answers
+from tsunagi.domain.triage.reasons import for_residents
 from tsunagi.domain.vocabulary import IDENTIFYING, KIOSK_KINDS, LOCALES
 from tsunagi.web.context import (
     consent_text,
@@ -30,6 +32,7 @@ from tsunagi.web.context import (
     send_notifications,
 )
 from tsunagi.web.extensions import db, failed_attempt, limiter
+from tsunagi.web.i18n import spec_gettext
 from tsunagi.web.receipt import follow_up_address, follow_up_url, inline_svg, receipt_facts
 
 FORM_ID = "intake-default"
@@ -134,12 +137,17 @@ def step_form_in(spec, step, locale: str, **kwargs) -> FlaskForm:
     for q in step.questions:
         if q.type == "district":
             getattr(form, q.id).choices = _district_choices(locale) + [
-                SelectChoice(c.value, _(c.label)) for c in q.choices]
+                SelectChoice(c.value, spec_gettext(c.label)) for c in q.choices]
     return form
 
 
+def _titled(step, locale: str):
+    """A step as its page shows it: a municipality's own step with its title in `locale`."""
+    return step.model_copy(update={"title": step.heading(_, locale)}) if step.texts else step
+
+
 def _answers_for_triage(answers: dict) -> dict:
-    out = canonical_answers(_visible_answers(answers))
+    out = canonical_answers(_visible_answers(answers), policy().questions)
     out.setdefault("pregnant", "no")
     return out
 
@@ -214,7 +222,7 @@ def step(location: str, locale: str, step_id: str):
     index = steps.index(current_step)
     back = steps[index - 1].id if index else None
     return render_template(
-        "kiosk/step.html", loc=loc, locale=locale, form=form, step=current_step,
+        "kiosk/step.html", loc=loc, locale=locale, form=form, step=_titled(current_step, locale),
         number=index + 1, total=len(steps), back=back,
     ), 200 if request.method == "GET" else 422
 
@@ -246,11 +254,12 @@ def _shown_value(q, value, locale: str):
     if value in (None, "", []):
         return None
     if q.type == "yesno":
-        labels = {"yes": _("Yes"), "no": _("No")}
+        labels = {"yes": pgettext("answer to a question of fact", "Yes"),
+                  "no": pgettext("answer to a question of fact", "No")}
     elif q.type == "district":
-        labels = {c.value: c.label for c in _district_choices(locale)} | {c.value: _(c.label) for c in q.choices}
+        labels = {c.value: c.label for c in _district_choices(locale)} | {c.value: spec_gettext(c.label) for c in q.choices}
     else:
-        labels = {c.value: _(c.label) for c in q.choices}
+        labels = {c.value: c.text(spec_gettext, locale) for c in q.choices}
     if q.type == "multiple":
         return [labels.get(v, v) for v in value]
     return labels.get(value, str(value)) if labels else str(value)
@@ -271,10 +280,10 @@ def review(location: str, locale: str):
         return redirect(url_for("kiosk.step", location=location, locale=locale, step_id=missing.id,
                                 **{"from": "review"}))
     sections = [{
-        "step": s,
+        "step": _titled(s, locale),
         "change": url_for("kiosk.step", location=location, locale=locale, step_id=s.id, **{"from": "review"}),
         # What the resident typed is shown as typed: no furigana guessed over a name.
-        "answers": [(_(q.label), _shown_value(q, draft.answers.get(q.id), locale), q.type not in CHOSEN)
+        "answers": [(q.text(_, locale), _shown_value(q, draft.answers.get(q.id), locale), q.type not in CHOSEN)
                     for q in s.questions],
     } for s in _visible_steps(draft.answers)]
     return render_template("kiosk/review.html", loc=loc, locale=locale, sections=sections)
@@ -301,7 +310,7 @@ def consent(location: str, locale: str):
         return redirect(url_for("kiosk.review", location=location, locale=locale))
     answers = _answers_for_triage(draft.answers)
     try:
-        parsed = intakes.parse_answers(db.session, answers)
+        parsed = intakes.parse_answers(db.session, answers, policy().questions)
     except InvalidAnswers:
         first = _visible_steps(draft.answers)[0]
         return redirect(url_for("kiosk.step", location=location, locale=locale, step_id=first.id))
@@ -346,7 +355,8 @@ def consent(location: str, locale: str):
         return redirect(url_for("kiosk.receipt", location=location, locale=locale))
     return render_template("kiosk/consent.html", loc=loc, locale=locale, form=form,
                            paragraphs=paragraphs, provider=provider, first_contact=first_contact,
-                           reasons=intakes.decision_view(db.session, decision.to_record(), _, locale, policy())["reasons"],
+                           reasons=intakes.decision_view(db.session, decision.to_record(), for_residents(_), locale,
+                                                         policy())["reasons"],
                            localized=municipality.localized), 422 if form.errors else 200
 
 

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 from outreach import bp
 from tsunagi.domain.consent import CONTACT_PROBLEMS
-from tsunagi.domain.vocabulary import LOCALES
+from tsunagi.domain.vocabulary import CONTACT_KINDS, CONTACT_RESULTS, LOCALES
 from tsunagi.web import fonts
 from tsunagi.web.context import emergency_contacts
 from tsunagi.web.i18n import html_lang
@@ -64,13 +64,16 @@ def start():
 @bp.get("/<locale>/")
 def shell(locale: str):
     """The whole app in one page: sign-in, choice of location, the queue of unsent
-    intakes, the intake form and consent (built by outreach.js from the form spec)."""
+    intakes, the intake form and consent (built by outreach.js from the form spec), and
+    the people the worker keeps in touch with before they consent."""
     _check_locale(locale)
     # The script fills in the number; Jinja's `_` would format the placeholder away.
     max_length_message = _("Please write at most %(max)d characters.")
     return render_template("outreach/app.html", locale=locale, form_id=FORM_ID,
                            emergency=emergency_contacts(), max_length_message=max_length_message,
-                           contact_problems={code: _(text) for code, text in CONTACT_PROBLEMS.items()})
+                           contact_problems={code: _(text) for code, text in CONTACT_PROBLEMS.items()},
+                           contact_kinds=[(code, _(text)) for code, text in CONTACT_KINDS.items()],
+                           contact_results=[(code, _(text)) for code, text in CONTACT_RESULTS.items()])
 
 
 @bp.get("/<locale>/manifest.webmanifest")

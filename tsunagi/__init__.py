@@ -14,7 +14,7 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the app. `config` overrides settings (tests); see tsunagi.web.config."""
     from forms import spec as form_specs
     from forms.spec import load_consent
-    from tsunagi.domain import data_keys, sealed
+    from tsunagi.domain import data_keys, municipality, sealed
     from tsunagi.domain.triage.rules import load_policy
     from tsunagi.web import cli, errors, fonts, i18n, security
     from tsunagi.web import config as settings
@@ -27,8 +27,13 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("TSUNAGI_INSTANCE_PATH") or None,
                 template_folder="web/templates", static_folder="web/static", static_url_path="/static/shared")
     settings.init_app(app, config)
-    # A broken rules file stops start-up here, with file, rule and line in the message.
-    app.extensions["tsunagi.policy"] = load_policy(app.config["TRIAGE_RULES_FILE"])
+    # The municipality's own questions (its data file's `questions:`), which the rules may
+    # read. A broken file, or a rule naming an unknown question or choice, stops start-up
+    # here, with file, rule and line in the message.
+    questions = municipality.questions_in(app.config["MUNICIPALITY_FILE"])
+    app.extensions["tsunagi.questions"] = questions
+    app.extensions["tsunagi.policy"] = load_policy(app.config["TRIAGE_RULES_FILE"],
+                                                   tuple(q.canonical() for q in questions))
     db.init_app(app)
     # Keys that cannot open what the database holds stop start-up here, naming the key id.
     engine = app.extensions["tsunagi.db"].kw["bind"]

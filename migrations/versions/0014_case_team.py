@@ -1,4 +1,5 @@
-"""case team: cooperating offices on a case, the contact log, structured case events (action,
+"""case team: cooperating offices on a case, the contact log (also outreach contacts with
+someone who has not consented yet, under an opaque reference), structured case events (action,
 details, the office a case came from), a later agreement to the 重層的支援会議
 
 Revision ID: 0014
@@ -29,7 +30,11 @@ def upgrade() -> None:
     op.create_table(
         "contact_entry",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("intake_id", sa.String(length=32), sa.ForeignKey("intake.id"), nullable=False),
+        # None while the contact is with someone who has not consented yet (outreach): then
+        # only `person_ref`, an opaque reference the outreach app made, and the location.
+        sa.Column("intake_id", sa.String(length=32), sa.ForeignKey("intake.id"), nullable=True),
+        sa.Column("person_ref", sa.String(length=32), nullable=True),
+        sa.Column("location_id", sa.Integer(), sa.ForeignKey("location.id"), nullable=True),
         sa.Column("provider_id", sa.Integer(), sa.ForeignKey("provider.id"), nullable=True),
         sa.Column("by_id", sa.Integer(), sa.ForeignKey("user_account.id"), nullable=True),
         sa.Column("contacted_on", sa.Date(), nullable=False),
@@ -40,6 +45,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
     )
     op.create_index("ix_contact_entry_intake_id", "contact_entry", ["intake_id"])
+    op.create_index("ix_contact_entry_person_ref", "contact_entry", ["person_ref"])
     with op.batch_alter_table("intake_event") as batch:
         batch.add_column(sa.Column("action", sa.String(length=24), nullable=True))
         batch.add_column(sa.Column("details", sa.JSON(), nullable=True))
@@ -65,6 +71,7 @@ def downgrade() -> None:
         batch.drop_column("from_provider_id")
         batch.drop_column("details")
         batch.drop_column("action")
+    op.drop_index("ix_contact_entry_person_ref", table_name="contact_entry")
     op.drop_index("ix_contact_entry_intake_id", table_name="contact_entry")
     op.drop_table("contact_entry")
     op.drop_index("ix_case_office_provider_id", table_name="case_office")

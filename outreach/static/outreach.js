@@ -2,6 +2,8 @@
 // consent (self / verbal / proxy), and the queue of intakes not sent yet. Every text comes
 // from the page (rendered by the server in its locale). Answers live in memory until the
 // intake is queued (encrypted, queue.js); nothing of a resident stays once it is sent.
+// Keep in touch: contacts with people who have not consented yet, under a random reference
+// (the worker's label for them stays on the phone), queued and sent like intakes.
 (function () {
   "use strict";
 
@@ -9,7 +11,8 @@
   var messages = document.getElementById("messages").dataset;
   var session = null;   // {username, token, expiresAt, locations, location}
   var spec = null;      // the form spec of this locale
-  var draft = null;     // {answers, stepIndex, urgentSeen} of the intake being taken
+  var draft = null;     // {answers, stepIndex, urgentSeen, person?, location?} of the intake being taken
+  var person = null;    // {ref, label, location, last, next} of the person screen
   var shownItem = null; // {id, scopes} of the intake whose receipt the result screen waits for
   var sending = null;   // the running send, so that two never overlap
   var retryTimer = null;
@@ -40,7 +43,7 @@
   }
 
   function show(id) {
-    ["starting", "signin", "home", "intake", "urgent", "consent", "result"].forEach(function (s) {
+    ["starting", "signin", "home", "people", "person", "intake", "urgent", "consent", "result"].forEach(function (s) {
       $(s).hidden = s !== id;
     });
     var heading = $(id).querySelector("h1");
@@ -107,17 +110,24 @@
     return store.clearAll().then(function () {
       session = null;
       draft = null;
+      person = null;
       $("signout-confirm").hidden = true;
       show("signin");
     });
   }
 
   $("signout").addEventListener("click", function () {
-    store.list().then(function (items) {
-      if (!items.length) return signOutNow();
-      $("signout-warning").textContent = format(messages.signoutUnsent, {count: items.length});
+    Promise.all([store.list(), store.listPeople(session.username)]).then(function (found) {
+      var items = found[0], people = found[1];
+      if (!items.length && !people.length) return signOutNow();
+      // Signing out deletes the unsent items and the people list: said first.
+      var warning = [];
+      if (items.length) warning.push(format(messages.signoutUnsent, {count: items.length}));
+      if (people.length) warning.push(format(messages.signoutPeople, {count: people.length}));
+      $("signout-warning").textContent = warning.join(" ");
+      $("signout-send").hidden = !items.length;
       $("signout-confirm").hidden = false;
-      $("signout-send").focus();
+      (items.length ? $("signout-send") : $("signout-cancel")).focus();
       return null;
     });
   });
@@ -179,7 +189,8 @@
         var row = $("queue-item-template").content.firstElementChild.cloneNode(true);
         row.dataset.id = item.id;
         row.querySelector(".queue-item-time").textContent =
-          format(messages.savedAt, {time: new Date(item.createdAt).toLocaleString(messages.lang)});
+          format(item.type === "contact" ? messages.contactSavedAt : messages.savedAt,
+                 {time: new Date(item.createdAt).toLocaleString(messages.lang)});
         var own = item.lastError && ROUND_ERRORS.indexOf(item.lastError) === -1;
         row.querySelector(".queue-item-error").textContent = own ? messages[ERRORS[item.lastError]] : "";
         var confirm = row.querySelector(".confirm");
@@ -234,8 +245,16 @@
         return chain.then(function () {
           if (stop) return null;
           return store.open(item.id).then(function (sealed) {
-            return api("POST", "/api/v1/intakes", sealed.body, {"Idempotency-Key": sealed.key})
+            return api("POST", sealed.path || "/api/v1/intakes", sealed.body, {"Idempotency-Key": sealed.key})
               .then(function (r) {
+                if (r.status === 201 && sealed.path) {
+                  // A contact: nothing to give anyone; the person's screen shows it from the server.
+                  return store.remove(item.id);
+                }
+                if (r.status === 201 && sealed.body.person) {
+                  // The person consented and their contacts joined the intake: off the list.
+                  store.removePerson(sealed.body.person);
+                }
                 if (r.status === 201) {
                   // The resident in front of the result screen gets the receipt there; for one
                   // who has gone, the code stays on the list of sent intakes for the worker to give.
@@ -283,7 +302,7 @@
     // The sign-in ended: the queue and its key stay for the same worker's next sign-in.
     session = null;
     store.endSession().then(function () {
-      if ($("home").hidden === false) show("signin");
+      if (!$("home").hidden || !$("people").hidden || !$("person").hidden) show("signin");
     });
   }
 
@@ -562,8 +581,10 @@
     var time = $("contact_time").value.normalize("NFKC").trim();
     if (time && sharing) consent.contact_time = time;
     var body = {form_id: spec.id, form_version: spec.version, locale: messages.locale, channel: "outreach",
-                location: session.location, answers: answers, consent: consent};
+                location: draft.location || session.location, answers: answers, consent: consent};
     if (Object.keys(contact).length) body.contact = contact;
+    // A person kept in touch with: their earlier contacts join this intake.
+    if (draft.person) body.person = draft.person;
     return body;
   }
 
@@ -655,6 +676,178 @@
     $("receipt-qr").removeAttribute("src");
     show("home");
     renderQueue();
+  });
+
+  // --- keep in touch: people not yet in support ------------------------------------------
+
+  // Today in Japan time, as the server counts the days of contacts.
+  function todayJst() {
+    return new Date(Date.now() + 9 * 3600 * 1000).toISOString().slice(0, 10);
+  }
+
+  function camel(code) {
+    return code.split("_").map(function (w) { return w[0].toUpperCase() + w.slice(1); }).join("");
+  }
+
+  function contactLine(template, c) {
+    return format(template, {date: c.contacted_on || c.on, kind: messages["kind" + camel(c.kind)] || c.kind,
+                             result: messages["result" + camel(c.result)] || c.result});
+  }
+
+  function lastLine(p) {
+    return p.last ? contactLine(messages.lastContact, p.last) : messages.noContact;
+  }
+
+  function renderPeople() {
+    return store.listPeople(session.username).then(function (people) {
+      // Soonest planned contact first; those with none planned after them.
+      people.sort(function (a, b) {
+        if (a.next === b.next) return a.label < b.label ? -1 : 1;
+        if (!a.next) return 1;
+        if (!b.next) return -1;
+        return a.next < b.next ? -1 : 1;
+      });
+      var list = $("people-items");
+      list.textContent = "";
+      $("people-empty").hidden = people.length > 0;
+      people.forEach(function (p) {
+        var li = document.createElement("li");
+        li.className = "queue-item person-item";
+        var open = document.createElement("button");
+        open.type = "button";
+        open.className = "button";
+        open.textContent = p.label;
+        open.addEventListener("click", function () { showPerson(p); });
+        var last = document.createElement("span");
+        last.textContent = lastLine(p);
+        li.appendChild(open);
+        li.appendChild(last);
+        if (p.next) {
+          var next = document.createElement("span");
+          next.textContent = format(messages.nextContact, {date: p.next});
+          li.appendChild(next);
+        }
+        list.appendChild(li);
+      });
+    });
+  }
+
+  function showPeople() {
+    person = null;
+    $("person_label").value = "";
+    markError("person_label", null);
+    return renderPeople().then(function () { show("people"); });
+  }
+
+  $("keep-in-touch").addEventListener("click", showPeople);
+  $("people-back").addEventListener("click", function () { show("home"); renderQueue(); });
+  $("person-back").addEventListener("click", showPeople);
+
+  $("person-add-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var label = $("person_label").value.normalize("NFKC").trim();
+    if (!label || !session.location) {
+      markError("person_label", messages.fill);
+      $("person_label").focus();
+      return;
+    }
+    store.addPerson(session.username, label, session.location).then(function () {
+      $("person_label").value = "";
+      markError("person_label", null);
+      return renderPeople();
+    }).then(function () { $("people-title").focus(); });
+  });
+
+  function showPerson(p) {
+    person = p;
+    $("person-title").textContent = p.label;
+    $("person-last").textContent = lastLine(p);
+    $("person-next").textContent = p.next ? format(messages.nextContact, {date: p.next}) : "";
+    $("person-saved").hidden = true;
+    $("person-remove-confirm").hidden = true;
+    $("contact-form").reset();
+    $("contact-error").hidden = true;
+    ["contact_kind", "contact_result", "contacted_on", "next_contact_on"].forEach(function (id) { markError(id, null); });
+    $("contacted_on").value = todayJst();
+    $("contacted_on").max = todayJst();
+    show("person");
+    renderHistory(p);
+  }
+
+  // The contacts the server has for the person (this location's, not yet in a case).
+  function renderHistory(p) {
+    var list = $("person-history");
+    list.textContent = "";
+    $("person-history-note").textContent = "";
+    var query = "?person=" + encodeURIComponent(p.ref) + "&location=" + encodeURIComponent(p.location);
+    return api("GET", "/api/v1/outreach/contacts" + query).then(function (r) {
+      if (r.status !== 200) throw new Error("contacts " + r.status);
+      if (!person || person.ref !== p.ref) return;
+      r.data.contacts.forEach(function (c) {
+        var li = document.createElement("li");
+        li.className = "queue-item";
+        li.textContent = contactLine(messages.contactLine, c) +
+          (c.next_contact_on ? " · " + format(messages.nextContact, {date: c.next_contact_on}) : "");
+        list.appendChild(li);
+      });
+      if (!r.data.contacts.length) $("person-history-note").textContent = messages.noContact;
+    }).catch(function () {
+      if (person && person.ref === p.ref) $("person-history-note").textContent = messages.historyOffline;
+    });
+  }
+
+  $("contact-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var kind = radio("contact_kind"), result = radio("contact_result");
+    var on = $("contacted_on").value, next = $("next_contact_on").value;
+    var valid = true;
+    markError("contact_kind", kind ? null : messages.choose);
+    markError("contact_result", result ? null : messages.choose);
+    var badDay = !/^\d{4}-\d{2}-\d{2}$/.test(on) || on > todayJst();
+    markError("contacted_on", badDay ? messages.contactDate : null);
+    var badNext = !!next && !badDay && next < on;
+    markError("next_contact_on", badNext ? messages.nextBefore : null);
+    if (!kind || !result || badDay || badNext) valid = false;
+    if (!valid) {
+      $("contact-error").hidden = false;
+      $("contact-error").focus();
+      return;
+    }
+    var p = person;
+    var body = {person: p.ref, location: p.location, kind: kind, result: result, contacted_on: on};
+    if (next) body.next_contact_on = next;
+    var last = p.last && p.last.on > on ? p.last : {on: on, kind: kind, result: result};
+    var changes = {last: last, next: next || (last === p.last ? p.next : null)};
+    store.add(session.username, store.newKey(), body, "/api/v1/outreach/contacts").then(function () {
+      return store.updatePerson(p.ref, changes);
+    }).then(function () {
+      p.last = changes.last;
+      p.next = changes.next;
+      showPerson(p);
+      $("person-saved").hidden = false;
+      $("person-title").focus();
+      return sendQueue();
+    }).then(function () {
+      if (person && person.ref === p.ref) renderHistory(p);
+    });
+  });
+
+  $("person-intake").addEventListener("click", function () {
+    if (!spec || !person) return;
+    draft = {answers: {}, stepIndex: 0, urgentSeen: false, person: person.ref, location: person.location};
+    renderStep();
+  });
+
+  $("person-remove").addEventListener("click", function () {
+    $("person-remove-confirm").hidden = false;
+    $("person-remove-no").focus();
+  });
+  $("person-remove-no").addEventListener("click", function () {
+    $("person-remove-confirm").hidden = true;
+    $("person-remove").focus();
+  });
+  $("person-remove-yes").addEventListener("click", function () {
+    store.removePerson(person.ref).then(showPeople);
   });
 
   // --- start ------------------------------------------------------------------------------

@@ -4,15 +4,21 @@
 //
 //   keys     "queue" -> the CryptoKey
 //   session  "current" -> {username, expiresAt, token (encrypted), locations, location}
-//   queue    id -> {id, owner, createdAt, iv, data (encrypted {key, body}), lastError}
+//   queue    id -> {id, owner, type, createdAt, iv, data (encrypted {key, body, path}), lastError}
 //   sent     id -> {id, owner, createdAt, sentAt, iv, data (encrypted {code, office})}
+//   people   ref -> {id: ref, owner, iv, data (encrypted {label, location, last, next})}
 //
 // The sent list holds the receipt code of each intake sent after the resident left, for
 // the worker to give them; nothing about the resident. It is kept for a day at most.
 //
 // A queued intake holds the request exactly as it will be sent, with its Idempotency-Key,
 // so a resend after a lost response can never make a second intake. It is deleted as soon
-// as the server acknowledges it.
+// as the server acknowledges it. A queued item is an intake (type "intake") or a contact
+// with someone not yet in support (type "contact", POST /api/v1/outreach/contacts).
+//
+// The people list (keep in touch) holds, for each person the worker keeps in touch with
+// before they consent, the random reference the server knows them by and the worker's own
+// label for them, which never leaves the phone; sign-out deletes it with everything else.
 (function () {
   "use strict";
 
@@ -30,8 +36,8 @@
   function open() {
     if (!opening) {
       opening = new Promise(function (resolve, reject) {
-        var r = indexedDB.open(DB_NAME, 2);
-        // Version 2 adds the sent list; the queue of version 1 stays as it is.
+        var r = indexedDB.open(DB_NAME, 3);
+        // Version 2 adds the sent list, version 3 the people list; the queue of version 1 stays.
         r.onupgradeneeded = function (event) {
           var db = r.result;
           if (event.oldVersion < 1) {
@@ -40,6 +46,7 @@
             db.createObjectStore("queue", {keyPath: "id"});
           }
           if (event.oldVersion < 2) db.createObjectStore("sent", {keyPath: "id"});
+          if (event.oldVersion < 3) db.createObjectStore("people", {keyPath: "id"});
         };
         r.onsuccess = function () { resolve(r.result); };
         r.onerror = function () { reject(r.error); };
@@ -137,18 +144,19 @@
     endSession: function () {
       return tx("session", "readwrite", function (s) { return request(s.delete("current")); });
     },
-    // Sign-out: the key, the session and every queued intake go.
+    // Sign-out: the key, the session, every queued intake and contact, and the people list go.
     clearAll: function () {
-      return Promise.all(["keys", "session", "queue", "sent"].map(function (name) {
+      return Promise.all(["keys", "session", "queue", "sent", "people"].map(function (name) {
         return tx(name, "readwrite", function (s) { return request(s.clear()); });
       }));
     },
 
     // --- the queue ------------------------------------------------------------------
-    add: function (owner, key, body) {
-      return encrypt({key: key, body: body}).then(function (sealed) {
-        var item = {id: randomId(), owner: owner, createdAt: new Date().toISOString(),
-                    iv: sealed.iv, data: sealed.data, lastError: null};
+    // `path` is where it is posted: the intakes API unless given (a contact).
+    add: function (owner, key, body, path) {
+      return encrypt({key: key, body: body, path: path || null}).then(function (sealed) {
+        var item = {id: randomId(), owner: owner, type: path ? "contact" : "intake",
+                    createdAt: new Date().toISOString(), iv: sealed.iv, data: sealed.data, lastError: null};
         return tx("queue", "readwrite", function (s) { return request(s.add(item)); })
           .then(function () { return item.id; });
       });
@@ -157,7 +165,8 @@
     list: function () {
       return tx("queue", "readonly", function (s) { return request(s.getAll()); }).then(function (items) {
         return items.map(function (i) {
-          return {id: i.id, owner: i.owner, createdAt: i.createdAt, lastError: i.lastError};
+          return {id: i.id, owner: i.owner, type: i.type || "intake", createdAt: i.createdAt,
+                  lastError: i.lastError};
         }).sort(function (a, b) { return a.createdAt < b.createdAt ? -1 : 1; });
       });
     },
@@ -210,6 +219,42 @@
     },
     removeSent: function (id) {
       return tx("sent", "readwrite", function (s) { return request(s.delete(id)); });
+    },
+
+    // --- keep in touch: people not yet in support, by the worker's own label ----------
+    // A new person of `owner` at `location`: their reference (a random 128-bit hex id).
+    addPerson: function (owner, label, location) {
+      var ref = randomId();
+      return encrypt({label: label, location: location, last: null, next: null}).then(function (sealed) {
+        var row = {id: ref, owner: owner, iv: sealed.iv, data: sealed.data};
+        return tx("people", "readwrite", function (s) { return request(s.add(row)); });
+      }).then(function () { return ref; });
+    },
+    // The worker's people, decrypted: [{ref, label, location, last, next}].
+    listPeople: function (owner) {
+      return tx("people", "readonly", function (s) { return request(s.getAll()); }).then(function (rows) {
+        return Promise.all(rows.filter(function (r) { return r.owner === owner; }).map(function (r) {
+          return decrypt(r).then(function (p) {
+            return {ref: r.id, label: p.label, location: p.location, last: p.last, next: p.next};
+          }, function () { return null; });
+        }));
+      }).then(function (rows) { return rows.filter(Boolean); });
+    },
+    updatePerson: function (ref, changes) {
+      return tx("people", "readonly", function (s) { return request(s.get(ref)); }).then(function (row) {
+        if (!row) return null;
+        return decrypt(row).then(function (person) {
+          Object.keys(changes).forEach(function (k) { person[k] = changes[k]; });
+          return encrypt(person);
+        }).then(function (sealed) {
+          row.iv = sealed.iv;
+          row.data = sealed.data;
+          return tx("people", "readwrite", function (s) { return request(s.put(row)); });
+        });
+      });
+    },
+    removePerson: function (ref) {
+      return tx("people", "readwrite", function (s) { return request(s.delete(ref)); });
     },
     newKey: randomId
   };

@@ -174,7 +174,7 @@ def test_naming_offices_is_refused_with_a_code(client, session, provider_users, 
     assert client.post(base, json={"office": "kodomo"}, headers=lead).status_code == 201
     events = session.scalar(select(func.count()).select_from(IntakeEvent))
     for body, status, code in (({"office": "kodomo"}, 409, "already_on_case"),
-                               ({"office": LEAD}, 422, "same_provider"),
+                               ({"office": LEAD}, 409, "same_provider"),
                                ({"office": "nope"}, 422, "unknown_provider")):
         refused = client.post(base, json=body, headers=lead)
         assert refused.status_code == status and refused.json["code"] == code, body
@@ -276,7 +276,7 @@ def test_contacts_round_trip_and_a_failed_one_counts(client, session, provider_u
     schema["/api/v1/intakes/{intake_id}/contacts"]["POST"].validate_response(first)
     assert first.json == {"id": first.json["id"], "contacted_on": days_from_today(-2), "kind": "call",
                           "result": "not_reached", "note": "留守電なし", "next_contact_on": days_from_today(3),
-                          "office": LEAD}
+                          "office": LEAD, "location": None}
     second = client.post(f"{base}/contacts", json=contact(kind="visit", next_contact_on=None), headers=lead)
     assert second.status_code == 201 and second.json["next_contact_on"] is None
     assert audited(session, "intake_contact", intake.id) == 2

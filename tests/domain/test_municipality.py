@@ -123,7 +123,8 @@ def test_cli_check_reports_untranslated_names_and_can_require_them(runner, tmp_p
     path = write(tmp_path, only_ja_en)
     result = runner.invoke(args=["municipality", "check", str(path)])
     assert result.exit_code == 0, result.output
-    assert "vi: 20 untranslated: name, kita.name" in result.output and "my: 20 untranslated" in result.output
+    # 20 names and hours, and the 3 texts of the demo's own question (label, two choices)
+    assert "vi: 23 untranslated: name, kita.name" in result.output and "my: 23 untranslated" in result.output
     strict = runner.invoke(args=["municipality", "check", "--require-translations", str(path)])
     assert strict.exit_code == 1
     demo = runner.invoke(args=["municipality", "check", "--require-translations", str(municipality.DEMO_FILE)])

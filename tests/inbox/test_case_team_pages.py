@@ -94,10 +94,10 @@ def test_a_named_office_reads_the_case_only_once_the_resident_agreed(app, sessio
     shown = text(page(lead, intake.id))
     assert 'id="add-office"' in shown and 'id="meeting-consent"' in shown
     assert t("The cooperating offices named here will see the case only once the resident agrees to the "
-             "重層的支援会議.") in shown
+             "multi-agency support meeting.") in shown
     added = post(lead, f"/provider/intakes/{intake.id}/offices", {"office": "shogai"}, follow=True)
     assert t("%(office)s is named as a cooperating office. It will see the case once the resident agrees to the "
-             "重層的支援会議.", office=name_of(session, "shogai")) in text(added)
+             "multi-agency support meeting.", office=name_of(session, "shogai")) in text(added)
     assert f"{name_of(session, 'shogai')} — {t('cooperating office')}" in text(added)
     assert events(session, intake, "office_added") == 1
 
@@ -113,7 +113,7 @@ def test_a_named_office_reads_the_case_only_once_the_resident_agreed(app, sessio
     session.refresh(intake.consent)
     assert intake.consent.multi_agency_meeting is False
     agreed = post(lead, f"/provider/intakes/{intake.id}/meeting-consent", {"resident_agreed": "yes"}, follow=True)
-    assert t("Recorded: the resident agreed to the 重層的支援会議. The cooperating offices now see the case.") \
+    assert t("Recorded: the resident agreed to the multi-agency support meeting. The cooperating offices now see the case.") \
         in text(agreed)
     session.refresh(intake.consent)
     assert intake.consent.multi_agency_meeting is True and intake.consent.meeting_agreed_mode == "verbal"
@@ -230,8 +230,9 @@ def test_meeting_decisions_and_contacts_in_the_staffs_words(app, session, provid
     refused = post(lead, f"/provider/intakes/{intake.id}/meetings",
                    {"kind": "multi_agency_meeting", "decision": "replan", "held_on": today()}, follow=True)
     assert refused.status_code == 200
-    assert t("The resident has not agreed to the 重層的支援会議, so no decision of one can be recorded. "
-             "Record their agreement first, or record the decision of a 支援会議.") in text(refused)
+    assert t("The resident has not agreed to the multi-agency support meeting, so no decision of one can be "
+             "recorded. Record their agreement first, or record the decision of a support meeting under the "
+             "Social Welfare Act (art. 106-6).") in text(refused)
     assert events(session, intake, "meeting") == 1
     # a date in the future is refused too
     tomorrow = datetime.now(JST).date().replace(year=datetime.now(JST).year + 1).isoformat()

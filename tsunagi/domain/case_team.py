@@ -19,6 +19,7 @@ Every function takes a `Session`; the caller commits.
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timezone
 
 from sqlalchemy import Select, and_, exists, or_, select
@@ -26,7 +27,16 @@ from sqlalchemy.orm import Session
 
 from tsunagi.domain import reports
 from tsunagi.domain.consent import ConsentRequired, may_share, require_share
-from tsunagi.domain.models import CaseOffice, Consent, ContactEntry, Intake, IntakeEvent, Provider, User
+from tsunagi.domain.models import (
+    CaseOffice,
+    Consent,
+    ContactEntry,
+    Intake,
+    IntakeEvent,
+    Location,
+    Provider,
+    User,
+)
 from tsunagi.domain.vocabulary import (
     CONTACT_KINDS,
     CONTACT_RESULTS,
@@ -269,6 +279,21 @@ def log_contact(session: Session, intake: Intake, actor: User, *, kind: str, res
     """
     if not _on_case(session, actor, intake) or actor.role == "coordinator":
         raise CaseTeamRefused("forbidden", "you may not log contacts for this intake")
+    day, following = _contact_facts(kind, result, contacted_on, next_contact_on)
+    entry = ContactEntry(intake_id=intake.id, provider_id=actor.provider_id, by_id=actor.id, contacted_on=day,
+                         kind=kind, result=result, note=(note or "").strip() or None, next_contact_on=following)
+    session.add(entry)
+    if result == "not_reached" and intake.status in TRANSITIONS["contact_failed"][0]:
+        intake.failed_contacts += 1
+    session.flush()
+    return entry
+
+
+def _contact_facts(kind: str, result: str, contacted_on, next_contact_on) -> tuple[date, date | None]:
+    """The contact's day and the next planned one, checked.
+
+    :raise CaseTeamRefused: unknown kind or result, dates missing or wrong.
+    """
     if kind not in CONTACT_KINDS or result not in CONTACT_RESULTS:
         raise CaseTeamRefused("unknown_contact", "choose how the contact was made and how it went")
     day = _a_past_day(contacted_on, "contact_date_required")
@@ -281,18 +306,83 @@ def log_contact(session: Session, intake: Intake, actor: User, *, kind: str, res
             raise CaseTeamRefused("next_contact_in_past", "the next contact is a date (YYYY-MM-DD)") from None
         if following < day:
             raise CaseTeamRefused("next_contact_in_past", "the next contact cannot be before this one")
-    entry = ContactEntry(intake_id=intake.id, provider_id=actor.provider_id, by_id=actor.id, contacted_on=day,
-                         kind=kind, result=result, note=(note or "").strip() or None, next_contact_on=following)
-    session.add(entry)
-    if result == "not_reached" and intake.status in TRANSITIONS["contact_failed"][0]:
-        intake.failed_contacts += 1
-    session.flush()
-    return entry
+    return day, following
 
 
 def contacts(session: Session, intake: Intake) -> list[ContactEntry]:
     return list(session.scalars(select(ContactEntry).where(ContactEntry.intake_id == intake.id)
                                 .order_by(ContactEntry.contacted_on.desc(), ContactEntry.id.desc())))
+
+
+# --- outreach: continued contact before consent -------------------------------------------
+#
+# Outreach staff keep in touch over time with people not yet in support (L1461-1532), who
+# have not consented to anything: nothing identifying is stored. The outreach app makes a
+# random reference for the person (128 bits, hex) and keeps who it is on the worker's phone
+# only; the server keeps, per reference and outreach location (the team), how and when each
+# contact went and the next planned one, never a note. When the person consents and their
+# intake is taken with the reference, the contacts join the case (`link_person`).
+
+PERSON_REF_PATTERN = "^[0-9a-f]{32}$"
+
+
+def valid_person_ref(value) -> bool:
+    return isinstance(value, str) and re.fullmatch(PERSON_REF_PATTERN, value) is not None
+
+
+def _outreach(worker: User, location: Location | None, person_ref) -> None:
+    if worker.role != "outreach_worker" or not worker.active:
+        raise CaseTeamRefused("forbidden", "only outreach workers record contacts before consent")
+    if location is None or location.kind != "outreach" or not location.active:
+        raise CaseTeamRefused("forbidden", "not an outreach location")
+    if not valid_person_ref(person_ref):
+        raise CaseTeamRefused("unknown_contact", "the person is a reference of 32 hex digits")
+
+
+def log_outreach_contact(session: Session, worker: User, person_ref: str, *, location: Location, kind: str,
+                         result: str, contacted_on, next_contact_on=None) -> ContactEntry:
+    """One contact an outreach worker made or tried with someone who has not consented
+    yet, known here only by `person_ref`, for the outreach `location` (the team).
+
+    :raise CaseTeamRefused: not an outreach worker or location, a malformed reference,
+        unknown kind or result, dates missing or wrong.
+    """
+    _outreach(worker, location, person_ref)
+    day, following = _contact_facts(kind, result, contacted_on, next_contact_on)
+    entry = ContactEntry(intake_id=None, person_ref=person_ref, location_id=location.id, provider_id=None,
+                         by_id=worker.id, contacted_on=day, kind=kind, result=result, note=None,
+                         next_contact_on=following)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def outreach_contacts(session: Session, worker: User, person_ref: str, location: Location) -> list[ContactEntry]:
+    """The contacts with `person_ref` recorded for `location` and not yet part of a case,
+    newest first (another team's are not there).
+
+    :raise CaseTeamRefused: not an outreach worker or location, a malformed reference.
+    """
+    _outreach(worker, location, person_ref)
+    return list(session.scalars(select(ContactEntry).where(ContactEntry.person_ref == person_ref,
+                                                           ContactEntry.location_id == location.id,
+                                                           ContactEntry.intake_id.is_(None))
+                                .order_by(ContactEntry.contacted_on.desc(), ContactEntry.id.desc())))
+
+
+def link_person(session: Session, intake: Intake, person_ref: str) -> int:
+    """The person of `person_ref` consented and `intake` is theirs: the contacts recorded
+    with them at the intake's location join the case's contact log, and the reference is
+    forgotten (it pointed at nobody else). Returns how many joined."""
+    if not valid_person_ref(person_ref):
+        return 0
+    rows = list(session.scalars(select(ContactEntry).where(ContactEntry.person_ref == person_ref,
+                                                           ContactEntry.location_id == intake.location_id,
+                                                           ContactEntry.intake_id.is_(None))))
+    for row in rows:
+        row.intake_id, row.person_ref = intake.id, None
+    session.flush()
+    return len(rows)
 
 
 # --- the referring office ----------------------------------------------------------------

@@ -26,7 +26,7 @@ from tsunagi.domain.models import (
     is_stored,
     new_id,
 )
-from tsunagi.domain.triage.answers import Answers, InvalidAnswers, validate_answers
+from tsunagi.domain.triage.answers import Answers, InvalidAnswers, Questions, validate_answers
 from tsunagi.domain.triage.decide import Decision, ProviderInfo, decide
 from tsunagi.domain.triage.reasons import render_reason
 from tsunagi.domain.triage.rules import Policy, load_policy
@@ -50,9 +50,10 @@ def district_codes(session: Session) -> list[str]:
     return list(session.scalars(select(District.code).order_by(District.position)))
 
 
-def parse_answers(session: Session, raw: Mapping[str, Any]) -> Answers:
-    """:raise InvalidAnswers: not canonical, or an area the municipality does not have."""
-    return validate_answers(raw, district_codes(session))
+def parse_answers(session: Session, raw: Mapping[str, Any], questions: Questions = ()) -> Answers:
+    """:raise InvalidAnswers: not canonical (nor one of the municipality's own `questions`
+    with one of its choices), or an area the municipality does not have."""
+    return validate_answers(raw, district_codes(session), questions)
 
 
 def route(session: Session, answers: Answers, locale: str, policy: Policy | None = None) -> Decision:
@@ -196,7 +197,7 @@ def submit(
         if problem:
             raise InvalidConsent(CONTACT_PROBLEMS[problem])
     try:
-        parsed = parse_answers(session, answers)
+        parsed = parse_answers(session, answers, policy.questions)
     except InvalidAnswers as exc:
         raise exc.under("answers") from None
     # A decision the caller already made for these answers (the kiosk shows it before
@@ -219,6 +220,10 @@ def submit(
         intake.contact = contact or None
         intake.contact_key = contact_key(session, contact)
         intake.free_text = typed(identifying.get("free_text") or "") or None
+        # The municipality's short-text answers may identify the resident: kept, like the
+        # free text, only when shared.
+        if parsed.own_text:
+            intake.answers = {**intake.answers, **{k: typed(v) for k, v in parsed.own_text.items()}}
     else:
         intake.status = "not_shared"
     session.add(intake)

@@ -276,12 +276,19 @@ class CaseOffice(Base):
 
 class ContactEntry(Base):
     """One contact staff made or tried (continued contact, 実施要綱 L1461-1532): when, how,
-    how it went, and the next planned contact. The note is sealed like every staff note."""
+    how it went, and the next planned contact. The note is sealed like every staff note.
+
+    An outreach worker's contact with someone who has not consented yet has no intake:
+    only `person_ref`, an opaque random reference the outreach app made (who it is stays on
+    the worker's phone), and the outreach `location`; never a note. It joins the case
+    (`intake_id` set) when that person's intake is taken with the reference."""
 
     __tablename__ = "contact_entry"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    intake_id: Mapped[str] = mapped_column(ForeignKey("intake.id"), index=True)
+    intake_id: Mapped[str | None] = mapped_column(ForeignKey("intake.id"), index=True)
+    person_ref: Mapped[str | None] = mapped_column(String(32), index=True)
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("provider.id"))
     by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     contacted_on: Mapped[date] = mapped_column(Date)
@@ -290,6 +297,8 @@ class ContactEntry(Base):
     note: Mapped[str | None] = mapped_column(Sealed("contact_entry.note"))
     next_contact_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[CreatedAt]
+
+    location: Mapped[Location | None] = relationship()
 
 
 class FollowUp(Base):

@@ -5,6 +5,8 @@ path inside it and the line) and `apply` writes it to the database, updating row
 """
 from __future__ import annotations
 
+import hashlib
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -13,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tsunagi.domain import ROOT, models
-from tsunagi.domain.datafile import Problem, Strict, load_model
+from tsunagi.domain.datafile import DataFileError, Problem, Strict, load_model
 from tsunagi.domain.furigana import FuriganaError, Reader, check_dictionary, project_dictionary
+from tsunagi.domain.triage.answers import RESERVED, OwnQuestion
 from tsunagi.domain.vocabulary import EMERGENCY_KINDS, LOCALES, SERVICES, language_of
 
 DEMO_FILE = ROOT / "municipalities" / "demo.yaml"
@@ -92,6 +95,50 @@ class EmergencyContact(Strict):
     languages: list[str] = Field(min_length=1)
 
 
+class QuestionChoice(Strict):
+    value: str = Field(pattern=r"^[a-z0-9][a-z0-9_]{0,31}$")
+    label: Localized
+
+
+class QuestionSpec(Strict):
+    """A question of the municipality's own, asked with the intake form: `choice` (one),
+    `multi_choice` (many) or `short_text`. Its words are the municipality's, per locale,
+    like its office names. A short text may identify the resident: kept only with consent
+    to share (sealed, like the free text), never read by a rule, never logged."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")
+    type: Literal["choice", "multi_choice", "short_text"]
+    # The form step it is asked in: a step of the form (about, concerns, contact...), or a
+    # new step of the municipality's, which then needs its `step_title`.
+    step: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    step_title: Localized | None = None
+    label: Localized
+    choices: list[QuestionChoice] = []
+    required: bool = False
+    max_length: int | None = Field(default=None, ge=1, le=500)
+
+    @model_validator(mode="after")
+    def _shape(self) -> "QuestionSpec":
+        if self.id in RESERVED:
+            raise ValueError(f"question id {self.id!r} is one of the form's own keys ({', '.join(RESERVED)})")
+        if self.type == "short_text":
+            if self.choices:
+                raise ValueError("a short_text question has no choices")
+            if self.max_length is None:
+                raise ValueError("a short_text question needs its max_length")
+        else:
+            if len(self.choices) < 2:
+                raise ValueError(f"a {self.type} question needs at least two choices")
+            if self.max_length is not None:
+                raise ValueError("max_length is for short_text questions")
+        return self
+
+    def canonical(self) -> OwnQuestion:
+        """The question as the answers and the rules know it."""
+        return OwnQuestion(self.id, self.type, tuple(c.value for c in self.choices), self.required,
+                           self.max_length)
+
+
 class MunicipalitySpec(Strict):
     code: str = Code
     name: Localized
@@ -103,6 +150,11 @@ class MunicipalitySpec(Strict):
     # Readings for the furigana on Japanese pages, for names the analyzer misreads:
     # {word: reading in kana}, e.g. {市立: しりつ}.
     furigana: dict[str, str] = Field(default_factory=dict)
+    # The municipality's own questions on the intake form (QuestionSpec).
+    questions: list[QuestionSpec] = []
+
+    def own_questions(self) -> tuple[OwnQuestion, ...]:
+        return tuple(q.canonical() for q in self.questions)
 
     @field_validator("furigana")
     @classmethod
@@ -133,12 +185,46 @@ def _references(spec: MunicipalitySpec) -> list[Problem]:
             for j, d in enumerate(prov.districts):
                 if d not in districts:
                     problems.append((("providers", i, "districts", j), f"unknown district {d!r} (known: {known})"))
+    seen_questions: set[str] = set()
+    for i, q in enumerate(spec.questions):
+        if q.id in seen_questions:
+            problems.append((("questions", i, "id"), f"question id {q.id!r} appears twice"))
+        seen_questions.add(q.id)
+        values: set[str] = set()
+        for j, c in enumerate(q.choices):
+            if c.value in values:
+                problems.append((("questions", i, "choices", j, "value"),
+                                 f"question {q.id!r} has the choice {c.value!r} twice"))
+            values.add(c.value)
     return problems
 
 
 def load_file(path: Path | str) -> MunicipalitySpec:
     """:raise DataFileError: the file is unreadable or invalid; the message says where."""
     return load_model(path, MunicipalitySpec, _references)
+
+
+def questions_in(path: Path | str) -> tuple[QuestionSpec, ...]:
+    """The own questions of the municipality file at `path` (read once per content).
+
+    :raise DataFileError: the file is unreadable or invalid; the message says where."""
+    try:
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError as exc:
+        raise DataFileError(path, [f"cannot read: {exc.strerror}"]) from None
+    return _questions(str(path), digest)
+
+
+@lru_cache(maxsize=8)
+def _questions(path: str, _digest: str) -> tuple[QuestionSpec, ...]:
+    return tuple(load_file(path).questions)
+
+
+def question_text(text: Localized | dict[str, Any], locale: str) -> str:
+    """A question's words for a reader of `locale`: the file's rendering, else English,
+    else Japanese (`flask municipality check` lists what is missing)."""
+    data = text.model_dump() if isinstance(text, Localized) else text
+    return translation(data, locale) or data.get("en") or data["ja"]
 
 
 def _upsert(session: Session, model: type, code: str, **values: Any) -> Any:
@@ -237,7 +323,7 @@ def name_record(text: Localized, reader: Reader) -> dict[str, str]:
 
 
 def missing_translations(spec: MunicipalitySpec) -> dict[str, list[str]]:
-    """Per locale, the names and hours in the file that have no rendering in it."""
+    """Per locale, the names, hours and question texts in the file that have no rendering in it."""
     texts: list[tuple[str, Localized]] = [("name", spec.name)]
     for section in (spec.districts, spec.locations, spec.providers):
         for item in section:
@@ -245,6 +331,11 @@ def missing_translations(spec: MunicipalitySpec) -> dict[str, list[str]]:
     texts += [(f"{p.code}.hours", p.hours) for p in spec.providers]
     texts += [(f"emergency {c.kind}.hours", c.hours) for c in spec.emergency_contacts
               if isinstance(c.hours, Localized)]
+    for q in spec.questions:
+        texts.append((f"question {q.id}.label", q.label))
+        if q.step_title is not None:
+            texts.append((f"question {q.id}.step_title", q.step_title))
+        texts += [(f"question {q.id}.choice {c.value}", c.label) for c in q.choices]
     missing: dict[str, list[str]] = {}
     for locale in TRANSLATED_LOCALES:
         gaps = [where for where, text in texts if not translation(text.model_dump(), locale)]

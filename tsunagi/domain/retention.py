@@ -4,7 +4,8 @@ N days after a case ended (closed, interrupted, or never shared), its identifyin
 (name, contact, free text, contact time), its answers, the resident's messages and the
 staff's notes are erased; what the statistics count stays (when, where, channel,
 language, service, priority, status, outcome, area). Kiosk drafts abandoned without a
-reset and expired idempotency records and session tokens are deleted. Takes a `Session`;
+reset, expired idempotency records and session tokens, and outreach contacts with someone
+who never consented (no intake joined them) older than the same N days are deleted. Takes a `Session`;
 the caller commits (`flask retention purge` does, batch by batch).
 """
 from __future__ import annotations
@@ -30,6 +31,7 @@ class Purged:
     kiosk_drafts: int = 0
     idempotency_records: int = 0
     session_tokens: int = 0
+    outreach_contacts: int = 0
     details: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -37,7 +39,8 @@ class Purged:
                 f"{self.messages} resident messages deleted", f"{self.notes} staff notes erased",
                 f"{self.kiosk_drafts} abandoned kiosk drafts deleted",
                 f"{self.idempotency_records} idempotency records deleted",
-                f"{self.session_tokens} session tokens deleted"]
+                f"{self.session_tokens} session tokens deleted",
+                f"{self.outreach_contacts} outreach contacts never joined to an intake deleted"]
 
 
 def _due(erase_after: timedelta, now: datetime):
@@ -50,6 +53,8 @@ def purge(session: Session, *, erase_after: timedelta, draft_ttl: timedelta, now
     now = now or datetime.now(timezone.utc)
     out = Purged()
     drafts = KioskDraft.updated_at < now - draft_ttl
+    # Contacts before consent that no intake ever took up: nobody's case, kept as long as an ended one.
+    unlinked = (ContactEntry.intake_id.is_(None), ContactEntry.created_at < now - erase_after)
     if dry_run:
         due = _due(erase_after, now)
         ids = select(Intake.id).where(*due)
@@ -61,6 +66,7 @@ def purge(session: Session, *, erase_after: timedelta, draft_ttl: timedelta, now
         out.notes += session.scalar(select(func.count()).select_from(ContactEntry)
                                     .where(ContactEntry.intake_id.in_(ids), ContactEntry.note.is_not(None)))
         out.kiosk_drafts = session.scalar(select(func.count()).select_from(KioskDraft).where(drafts))
+        out.outreach_contacts = session.scalar(select(func.count()).select_from(ContactEntry).where(*unlinked))
         return out
     while True:
         ids = list(session.scalars(select(Intake.id).where(*_due(erase_after, now)).limit(BATCH)))
@@ -80,6 +86,7 @@ def purge(session: Session, *, erase_after: timedelta, draft_ttl: timedelta, now
         if commit_each_batch:
             session.commit()
     out.kiosk_drafts = session.execute(delete(KioskDraft).where(drafts)).rowcount or 0
+    out.outreach_contacts = session.execute(delete(ContactEntry).where(*unlinked)).rowcount or 0
     out.idempotency_records = idempotency.purge(session, now)
     out.session_tokens = session_tokens.purge(session, now)
     return out

@@ -135,8 +135,13 @@ WEBHOOK_EVENT_OF_ACTION = {"return": "returned", "transfer": "transferred", "han
 OUTCOMES = ("connected", "resolved", "declined", "no_contact", "moved_away", "other")
 # How staff read statuses, actions and outcomes (the inbox, its banners, the counts).
 STATUS_LABELS: dict[str, str] = {
-    "not_shared": N_("not shared"), "received": N_("received"), "returned": N_("returned (re-routed)"),
-    "transferred": N_("transferred"), "accepted": N_("accepted"), "contacted": N_("contacted"),
+    "not_shared": N_("not shared"),
+    # TRANSLATORS: a status: delivered to the office, which has not yet taken it on (not "accepted").
+    "received": N_("received"),
+    "returned": N_("returned (re-routed)"), "transferred": N_("transferred"),
+    # TRANSLATORS: a status: the office has taken the case on (more than "received": another word).
+    "accepted": N_("accepted"),
+    "contacted": N_("contacted"),
     "in_support": N_("in support"), "closed": N_("closed"), "interrupted": N_("interrupted"),
 }
 ACTION_LABELS: dict[str, str] = {
@@ -199,8 +204,8 @@ OFFICE_ROLES: dict[str, str] = {"lead": N_("lead office"), "cooperating": N_("co
 # (社会福祉法 106条の6) may share without consent under a duty of confidentiality, by the
 # municipality's decision.
 MEETING_KINDS: dict[str, str] = {
-    "multi_agency_meeting": N_("重層的支援会議 (with the resident's consent)"),
-    "support_meeting": N_("支援会議 (Social Welfare Act art. 106-6, under a duty of confidentiality)"),
+    "multi_agency_meeting": N_("Multi-agency support meeting (with the resident's consent)"),
+    "support_meeting": N_("Support meeting under the Social Welfare Act (art. 106-6, under a duty of confidentiality)"),
 }
 # What such a meeting decides about a case (実施要綱 L1429-1457).
 MEETING_DECISIONS: dict[str, str] = {
@@ -215,8 +220,10 @@ CONTACT_RESULTS: dict[str, str] = {"reached": N_("Reached the person"), "not_rea
 
 # What each case status means to the resident, in plain words.
 STATUS_TEXTS: dict[str, str] = {
+    # TRANSLATORS: the office has got it but not yet taken it on: not the verb of "has taken on" below.
     "received": N_("Your consultation has been received. %(provider)s will contact you."),
     "not_shared": N_("As you chose, your answers were not sent to anyone. You can contact the office below yourself."),
+    # TRANSLATORS: the office has taken the case on and is responsible for it: not the verb of "received".
     "accepted": N_("%(provider)s has taken on your consultation."),
     "contacted": N_("%(provider)s has contacted you."),
     "in_support": N_("%(provider)s is supporting you."),

@@ -43,6 +43,20 @@ def _load(path: str):
         raise click.ClickException(str(exc)) from None
 
 
+def _check_questions(spec, path: str) -> None:
+    """The file's own questions fit the intake forms (their steps) and the app's rules
+    read only questions and choices they have."""
+    from forms.spec import forms_dir, load_form_file, with_questions
+    from tsunagi.domain.triage.rules import load_policy
+
+    try:
+        for form in sorted({*forms_dir().glob("intake-*.yaml"), forms_dir() / "intake-default.yaml"}):
+            with_questions(load_form_file(form), tuple(spec.questions), path)
+        load_policy(current_app.config["TRIAGE_RULES_FILE"], spec.own_questions())
+    except DataFileError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @municipality_cli.command("check")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--require-translations", is_flag=True,
@@ -51,8 +65,9 @@ def municipality_check(path: str, require_translations: bool) -> None:
     """Validate a municipality file without loading it, and list per locale the names and
     hours it does not translate (residents then read the Japanese name, romanised)."""
     spec = _load(path)
+    _check_questions(spec, path)
     click.echo(f"{path}: ok ({len(spec.districts)} districts, {len(spec.locations)} locations, "
-               f"{len(spec.providers)} providers)")
+               f"{len(spec.providers)} providers, {len(spec.questions)} own questions)")
     missing = municipality.missing_translations(spec)
     for locale, gaps in missing.items():
         click.echo(f"{locale}: {len(gaps)} untranslated: {', '.join(gaps)}")

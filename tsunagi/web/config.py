@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from tsunagi.domain import sealed
+from tsunagi.domain import ROOT, sealed
 
 DEFAULTS = {
     "DATABASE_URL": None,  # default: SQLite file in the instance folder
@@ -82,8 +82,12 @@ DEFAULTS = {
     "WEBHOOK_TIMEOUT_SECONDS": 10,
     # The delivery log keeps ended deliveries this many days (the daily retention job).
     "WEBHOOK_LOG_DAYS": 90,
-    # A municipality's own rules file (see tsunagi/domain/triage/default.yaml); default: DOMAIN.md's.
+    # A municipality's own rules file (see tsunagi/domain/triage/default.yaml); default: DOMAIN.md's,
+    # and in the demo municipalities/demo-rules.yaml (DOMAIN.md's, with a rule on the demo's question).
     "TRIAGE_RULES_FILE": None,
+    # The municipality's data file (the one `flask municipality load` reads): the app asks its
+    # own `questions:` with the intake form, and the rules may read them; default: the demo's.
+    "MUNICIPALITY_FILE": None,
 }
 
 
@@ -155,6 +159,10 @@ def init_app(app: Flask, overrides: dict | None) -> None:
                 "`python -c 'import secrets; print(secrets.token_hex(32))'`, "
                 "or set TSUNAGI_DEMO=1 to run the demo."
             )
+    if not app.config["MUNICIPALITY_FILE"]:
+        app.config["MUNICIPALITY_FILE"] = str(ROOT / "municipalities" / "demo.yaml")
+    if not app.config["TRIAGE_RULES_FILE"] and app.config["DEMO"]:
+        app.config["TRIAGE_RULES_FILE"] = str(ROOT / "municipalities" / "demo-rules.yaml")
     if app.config["KIOSK_ENROLMENT"] is None:
         app.config["KIOSK_ENROLMENT"] = not app.config["DEMO"]
     app.config["KIOSK_COOKIE_NAME"] = "tsunagi_kiosk"

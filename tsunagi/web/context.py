@@ -68,7 +68,7 @@ def explain(session: Session, payload: Any) -> dict[str, Any]:
     raw = dict(answers)
     if payload.get("area") is not None:
         raw["area"] = payload["area"]
-    parsed = intakes.parse_answers(session, raw)
+    parsed = intakes.parse_answers(session, raw, policy().questions)
     decision = intakes.route(session, parsed, locale, policy())
     return intakes.decision_view(session, decision.to_record(), gettext_in(locale), locale, policy())
 

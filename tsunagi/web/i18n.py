@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from flask import Blueprint, Flask, current_app, request
-from flask_babel import force_locale, get_locale, gettext
+from flask_babel import force_locale, get_locale, gettext, pgettext
 
 from tsunagi.domain import TRANSLATIONS
 from tsunagi.domain.vocabulary import ACTION_LABELS, JST, LOCALES, OUTCOME_LABELS, RETURN_REASONS, STATUS_LABELS
@@ -48,12 +48,23 @@ def html_lang(locale) -> str:
     return str(locale or "ja").split("@")[0].replace("_", "-")
 
 
+def spec_gettext(message: str) -> str:
+    """gettext of a text looked up by value (a form-spec label, a stored code's label): a
+    bare "Yes" or "No" is a form-spec answer, translated with its msgctxt (a fact;
+    forms.extract.spec_context)."""
+    from forms.extract import spec_context
+
+    context = spec_context(message)
+    return pgettext(context, message) if context else gettext(message)
+
+
 def gettext_in(locale: str):
-    """A gettext bound to `locale`, for rendering stored reasons for another reader."""
+    """A gettext bound to `locale`, for rendering stored reasons for another reader
+    (`spec_gettext`: Yes and No as the form spec means them)."""
 
     def translate(message: str) -> str:
         with force_locale(locale):
-            return gettext(message)
+            return spec_gettext(message)
 
     return translate
 
@@ -65,9 +76,12 @@ class MissingTranslations(RuntimeError):
 def missing_translations(msgids: list[str]) -> dict[str, list[str]]:
     """The msgids without a translation in each shipped locale's compiled catalog.
 
-    English is the source language: its msgids are the text.
+    English is the source language: its msgids are the text. Yes and No are looked up
+    with the msgctxt the form spec gives them (forms.extract.spec_context).
     """
     from babel.support import Translations
+
+    from forms.extract import spec_context
 
     missing: dict[str, list[str]] = {}
     for locale in LOCALES:
@@ -75,7 +89,8 @@ def missing_translations(msgids: list[str]) -> dict[str, list[str]]:
             continue
         catalog = Translations.load(str(TRANSLATIONS), [locale])
         table = getattr(catalog, "_catalog", {})
-        gone = [m for m in msgids if not table.get(m)]
+        gone = [m for m in msgids
+                if not table.get(f"{spec_context(m)}\x04{m}" if spec_context(m) else m)]
         if gone:
             missing[locale] = gone
     return missing

@@ -54,8 +54,20 @@ def summary(session: Session, settings: Settings, intake: Intake, read_ids: set[
         "concerns": list(answers.get("concerns") or []),
         "locale": intake.locale,
         "location": intake.location.code,
+        "flags": flags(settings.policy, intake.decision),
         "deadline": overdue.deadline(intake, settings.overdue).isoformat() if intake.status in WAITING else None,
     }
+
+
+def flags(policy: Policy, decision: dict[str, Any] | None) -> list[str]:
+    """The municipality's own signals an intake holds (those with a reason of the
+    municipality's rules file, such as "needs an interpreter"), in Japanese: shown as tags
+    on the inbox row and the intake page. Choice answers only: nothing identifying."""
+    own = policy.reason_texts
+    reasons = {name: reason for name, _test, reason in policy.signals if reason in own}
+    held = (decision or {}).get("signals") or []
+    ja = gettext_in("ja")
+    return [render_reason({"code": reasons[s]}, ja, "ja", own) for s in dict.fromkeys(held) if s in reasons]
 
 
 def row_labels(form_id: str = "intake-default") -> dict[str, dict[str, str]]:
@@ -73,14 +85,15 @@ def answers_ja(intake: Intake) -> list[tuple[str, str]]:
     ja = gettext_in("ja")
     rows = []
     for q in spec.questions():
-        if q.personal or q.id not in intake.answers:
+        # A municipality's short text is kept only when shared, and shown only while it is.
+        if q.id not in intake.answers or (q.personal and not (q.own and may_share(intake))):
             continue
         value = intake.answers[q.id]
-        labels = {c.value: c.label for c in q.choices}
+        labels = {c.value: c.text(ja, "ja") for c in q.choices}
         if q.type == "yesno":
-            labels = {"yes": "Yes", "no": "No"}
-        shown = [ja(labels.get(v, v)) for v in (value if isinstance(value, list) else [value])]
-        rows.append((ja(q.label), "、".join(shown) if shown else "—"))
+            labels = {"yes": ja("Yes"), "no": ja("No")}
+        shown = [labels.get(v, v) for v in (value if isinstance(value, list) else [value])]
+        rows.append((q.text(ja, "ja"), "、".join(shown) if shown else "—"))
     return rows
 
 
@@ -141,4 +154,5 @@ def detail(session: Session, settings: Settings, intake: Intake) -> dict[str, An
                     "reason": lifecycle.event_summary(e), "action": e.action, "details": e.details or {},
                     "note": e.reason if e.action else None, "actor": e.actor_id} for e in intake.events],
         "overdue": overdue.is_overdue(intake, settings.overdue, datetime.now(timezone.utc)),
+        "flags": flags(settings.policy, intake.decision),
     }

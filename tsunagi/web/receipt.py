@@ -5,12 +5,13 @@ from __future__ import annotations
 import functools
 
 import qrcode
-from flask_babel import format_date, format_datetime, gettext, ngettext
+from flask_babel import gettext, ngettext
 from markupsafe import Markup
 
 from tsunagi.domain import municipality, overdue
-from tsunagi.domain.triage.reasons import render_reason
+from tsunagi.domain.triage.reasons import for_residents, render_reason
 from tsunagi.domain.vocabulary import JST
+from tsunagi.web.dates import resident_date, resident_datetime
 from tsunagi.web.extensions import db
 
 
@@ -86,29 +87,29 @@ def receipt_facts(intake, overdue_policy, locale: str) -> dict:
                 "What happens next: your consultation is marked urgent. %(office)s is asked to read it "
                 "within %(num)d hours of its opening hours, by %(when)s.",
                 overdue_policy.urgent_hours, office=office,
-                when=format_datetime(deadline, "short", rebase=False))
+                when=resident_datetime(deadline, "short"))
         elif methods and "none" not in methods:
             text = ngettext(
                 "What happens next: %(office)s reads your consultation and contacts you in the way you "
                 "chose, within %(num)d business day, by %(when)s.",
                 "What happens next: %(office)s reads your consultation and contacts you in the way you "
                 "chose, within %(num)d business days, by %(when)s.",
-                overdue_policy.business_days, office=office, when=format_date(deadline.date(), "long"))
+                overdue_policy.business_days, office=office, when=resident_date(deadline.date(), "long"))
         else:
             text = ngettext(
                 "What happens next: %(office)s reads your consultation within %(num)d business day, by "
                 "%(when)s. You chose to contact them yourself: please call them.",
                 "What happens next: %(office)s reads your consultation within %(num)d business days, by "
                 "%(when)s. You chose to contact them yourself: please call them.",
-                overdue_policy.business_days, office=office, when=format_date(deadline.date(), "long"))
+                overdue_policy.business_days, office=office, when=resident_date(deadline.date(), "long"))
     else:
         text = gettext("Nothing was sent. When you are ready, call or visit the office on this receipt "
                        "yourself. With the receipt code you can follow up later.")
-    notes = [render_reason(r, gettext, locale) for r in intake.decision.get("reasons", [])
+    notes = [render_reason(r, for_residents(gettext), locale) for r in intake.decision.get("reasons", [])
              if r["code"].startswith("first_contact_")] if shared else []
     return {
         "city": municipality.localized(muni.name, locale) if muni else "",
-        "date": format_date(intake.created_at.astimezone(JST).date(), "long"),
+        "date": resident_date(intake.created_at.astimezone(JST).date(), "long"),
         "shared": shared,
         "next_step": text,
         "notes": notes,

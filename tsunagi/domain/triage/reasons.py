@@ -34,6 +34,38 @@ REASON_TEXTS: dict[str, str] = {
     "first_contact_no_team": N_("There is no multi-agency team office: %(service)s is your first contact."),
 }
 
+# What the resident reads instead, where the staff text uses a technical or stigmatising term
+# ("8050", hikikomori, young carer, 多機関協働): plain words about what happens next. Staff
+# pages keep REASON_TEXTS; the consent screen and the receipt use `for_residents`.
+RESIDENT_TEXTS: dict[str, str] = {
+    "rule_multi_domain": N_("Your worries touch %(count)s areas: a team that links several offices plans "
+                            "the help with you"),
+    "rule_8050": N_("Help for the whole family: an adult at home and an older family member may both "
+                    "need support"),
+    "rule_carer": N_("Help for you too: you look after a family member while young or while raising "
+                     "children"),
+    "rule_no_domain": N_("Your worries do not fit one office: a team that links several offices contacts "
+                         "you first"),
+    "provider_missing": N_("No office of this kind is available: a team that links several offices helps "
+                           "instead"),
+    "first_contact_no_meeting": N_("The team that links several offices can help only if you agree to the "
+                                   "multi-agency support meeting. %(service)s is your first contact instead "
+                                   "and may ask you about the meeting again."),
+    "first_contact_no_team": N_("There is no team that links several offices here: %(service)s is your first "
+                                "contact."),
+}
+_PLAIN = {REASON_TEXTS[code]: text for code, text in RESIDENT_TEXTS.items()}
+
+
+def for_residents(gettext: Callable[[str], str]) -> Callable[[str], str]:
+    """`gettext` for a resident's screen: a reason's staff text becomes its plain text
+    (RESIDENT_TEXTS) before it is translated; every other text is translated as it is."""
+
+    def translate(message: str) -> str:
+        return gettext(_PLAIN.get(message, message))
+
+    return translate
+
 
 class Reason(NamedTuple):
     """A message code with its parameters; rendered in the reader's language later.

@@ -21,7 +21,7 @@ import yaml
 from pydantic import ConfigDict, Discriminator, Field, Tag, model_validator
 
 from tsunagi.domain.datafile import DataFileError, Problem, Strict, dotted, line_of, load_model
-from tsunagi.domain.triage.answers import MULTI, SINGLE, Answers, so_far
+from tsunagi.domain.triage.answers import MULTI, SINGLE, Answers, Questions, so_far
 from tsunagi.domain.triage.reasons import REASON_TEXTS
 from tsunagi.domain.vocabulary import MULTI_AGENCY, SERVICES
 
@@ -235,6 +235,8 @@ class Policy:
     # The conditions of the domains, signals and urgent rules as data, for a browser that
     # must answer "is this urgent?" offline exactly as the policy does (the outreach app).
     urgency_data: dict[str, Any]
+    # The municipality's own questions the rules were checked against (its data file).
+    questions: Questions = ()
 
     def urgent_signals(self, a: Answers, domains: tuple, held: frozenset) -> list[tuple[str, str]]:
         """The urgent rules that hold, as (signal, reason code), in the file's order."""
@@ -266,21 +268,30 @@ class Policy:
         """Whether answers given so far (a form half filled in) are urgent, and why: the
         urgent rules that hold, as (signal, reason code); empty when none does. Urgent never
         waits for the rest of the form (DOMAIN.md, priority): the kiosk asks after each step."""
-        a = so_far(answers)
+        a = so_far(answers, self.questions)
         domains, _ = evaluate_domains(self, a)
         return self.urgent_signals(a, domains, evaluate_signals(self, a, domains))
+
+
+def _getter(key: str, multi: bool) -> Callable[[Answers], Any]:
+    """How a condition reads an answer: a canonical one from its field, a municipality's
+    own from `Answers.own` (not given: None, or no choices)."""
+    if key in SINGLE or key in MULTI:
+        return attrgetter(key)
+    empty = frozenset() if multi else None
+    return lambda a: a.own.get(key, empty)
 
 
 def _compile(cond: Condition) -> Test:
     """A closure (answers, domains, signals) -> bool, on `Answers`."""
     if isinstance(cond, AnswerIn):
-        get, values = attrgetter(cond.answer), frozenset(cond.in_)
+        get, values = _getter(cond.answer, False), frozenset(cond.in_)
         return lambda a, d, s: get(a) in values
     if isinstance(cond, AnswerHas):
-        get, value = attrgetter(cond.answer), cond.has
+        get, value = _getter(cond.answer, True), cond.has
         return lambda a, d, s: value in get(a)
     if isinstance(cond, AnswerHasAny):
-        get, values = attrgetter(cond.answer), frozenset(cond.has_any)
+        get, values = _getter(cond.answer, True), frozenset(cond.has_any)
         return lambda a, d, s: not values.isdisjoint(get(a))
     if isinstance(cond, All):
         parts = tuple(_compile(c) for c in cond.all)
@@ -320,7 +331,20 @@ def _walk(cond: Condition):
         yield from _walk(cond.not_)
 
 
-def _check_answer(answer: str, values: list[str], multi: bool) -> str | None:
+def _check_answer(answer: str, values: list[str], multi: bool, questions: Questions = ()) -> str | None:
+    own = next((q for q in questions if q.id == answer), None)
+    if own is not None and answer not in SINGLE and answer not in MULTI:
+        if own.identifying:
+            return (f"answer {answer!r} is the municipality's short-text question: a text may identify "
+                    "the resident, so no rule may read it")
+        if own.multi and not multi:
+            return f"answer {answer!r} takes many choices: use 'has' or 'has_any', not 'in'"
+        if not own.multi and multi:
+            return f"answer {answer!r} takes one choice: use 'in', not 'has'"
+        wrong = [v for v in values if v not in own.choices]
+        if wrong:
+            return f"answer {answer!r} has no choice {wrong[0]!r} (choices: {', '.join(own.choices)})"
+        return None
     if answer in SINGLE:
         if multi:
             return f"answer {answer!r} takes one choice: use 'in', not 'has'"
@@ -330,23 +354,25 @@ def _check_answer(answer: str, values: list[str], multi: bool) -> str | None:
             return f"answer {answer!r} takes many choices: use 'has' or 'has_any', not 'in'"
         allowed = MULTI[answer]
     else:
-        return f"unknown answer key {answer!r} (known: {', '.join([*SINGLE, *MULTI])})"
+        own_keys = [q.id for q in questions if not q.identifying]
+        return f"unknown answer key {answer!r} (known: {', '.join([*SINGLE, *MULTI, *own_keys])})"
     wrong = [v for v in values if v not in allowed]
     if wrong:
         return f"answer {answer!r} has no choice {wrong[0]!r} (choices: {', '.join(allowed)})"
     return None
 
 
-def _condition_problems(cond: Condition, where: tuple, signals: set[str]) -> list[Problem]:
+def _conditions_checked(cond: Condition, where: tuple, signals: set[str],
+                        questions: Questions = ()) -> list[Problem]:
     problems = []
     for c in _walk(cond):
         msg = None
         if isinstance(c, AnswerIn):
-            msg = _check_answer(c.answer, c.in_, multi=False)
+            msg = _check_answer(c.answer, c.in_, False, questions)
         elif isinstance(c, AnswerHas):
-            msg = _check_answer(c.answer, [c.has], multi=True)
+            msg = _check_answer(c.answer, [c.has], True, questions)
         elif isinstance(c, AnswerHasAny):
-            msg = _check_answer(c.answer, c.has_any, multi=True)
+            msg = _check_answer(c.answer, c.has_any, True, questions)
         elif isinstance(c, SignalRef) and c.signal not in signals:
             msg = f"unknown signal {c.signal!r} (defined: {', '.join(sorted(signals)) or 'none'})"
         if msg:
@@ -370,8 +396,12 @@ def _merged(spec: RulesFile) -> RulesFile:
     )
 
 
-def _static_problems(spec: RulesFile, merged: RulesFile) -> list[Problem]:
+def _static_problems(spec: RulesFile, merged: RulesFile, questions: Questions = ()) -> list[Problem]:
     problems: list[Problem] = []
+
+    def _condition_problems(cond: Condition, where: tuple, signals: set[str]) -> list[Problem]:
+        return _conditions_checked(cond, where, signals, questions)
+
     reasons = set(REASON_TEXTS) | set(merged.reasons)
     signals = set(merged.signals)
 
@@ -450,7 +480,8 @@ MAX_COMBINATIONS = 400_000
 
 def _reachability(spec: RulesFile, merged: RulesFile, policy: Policy) -> list[Problem]:
     """Evaluate the rules on every combination of the answer values they mention."""
-    mentioned: dict[str, set[str]] = {k: set() for k in [*SINGLE, *MULTI]}
+    own = {q.id: q for q in policy.questions if not q.identifying}
+    mentioned: dict[str, set[str]] = {k: set() for k in [*SINGLE, *MULTI, *own]}
     conds = [w.condition() for d in merged.domains.values() for w in d.when]
     conds += [s.when for s in merged.signals.values()] + [r.when for r in merged.rules]
     for cond in conds:
@@ -470,6 +501,20 @@ def _reachability(spec: RulesFile, merged: RulesFile, policy: Policy) -> list[Pr
         values = [v for v in allowed if v in mentioned[key]]
         axes[key] = [frozenset(c) for n in range(len(values) + 1)
                      for c in itertools.combinations(values, n)]
+    # The municipality's own questions the rules mention: unanswered stands in for every
+    # choice no rule mentions.
+    own_axes: dict[str, list] = {}
+    for key, q in own.items():
+        if not mentioned[key]:
+            continue
+        values = [v for v in q.choices if v in mentioned[key]]
+        if q.multi:
+            own_axes[key] = [frozenset(c) for n in range(len(values) + 1)
+                             for c in itertools.combinations(values, n)]
+        else:
+            own_axes[key] = [*values, None]
+    fixed = len(axes)
+    axes.update(own_axes)
     total = 1
     for values in axes.values():
         total *= len(values)
@@ -479,7 +524,8 @@ def _reachability(spec: RulesFile, merged: RulesFile, policy: Policy) -> list[Pr
     keys = list(axes)
     rules = policy.rules
     for combo in itertools.product(*axes.values()):
-        a = Answers(**dict(zip(keys, combo)))
+        given = {k: v for k, v in zip(keys[fixed:], combo[fixed:]) if v is not None}
+        a = Answers(**dict(zip(keys[:fixed], combo[:fixed])), own=given)
         domains, _ = evaluate_domains(policy, a)
         signals = evaluate_signals(policy, a, domains)
         for i, rule in enumerate(rules):
@@ -529,8 +575,9 @@ def evaluate_signals(policy: Policy, a, domains: tuple) -> frozenset:
     return frozenset(held)
 
 
-def compile_rules(merged: RulesFile, digest: str, source: str) -> Policy:
+def compile_rules(merged: RulesFile, digest: str, source: str, questions: Questions = ()) -> Policy:
     return Policy(
+        questions=questions,
         source=source,
         version=f"{merged.version}+{digest[:8]}",
         domains=tuple(
@@ -570,18 +617,18 @@ def _urgency_data(merged: RulesFile) -> dict[str, Any]:
     }
 
 
-def _load_checked(path: Path) -> RulesFile:
-    return load_model(path, RulesFile, lambda spec: _static_problems(spec, _merged(spec)))
+def _load_checked(path: Path, questions: Questions = ()) -> RulesFile:
+    return load_model(path, RulesFile, lambda spec: _static_problems(spec, _merged(spec), questions))
 
 
 @lru_cache(maxsize=16)
-def _load(path: str, digest: str) -> Policy:
-    spec = _load_checked(Path(path))
+def _load(path: str, digest: str, questions: Questions = ()) -> Policy:
+    spec = _load_checked(Path(path), questions)
     merged = _merged(spec)
     source = Path(path).read_text(encoding="utf-8")
     if spec.extends == "default":
         source += "\n---\n# extends:\n" + DEFAULT_FILE.read_text(encoding="utf-8")
-    policy = compile_rules(merged, digest, source)
+    policy = compile_rules(merged, digest, source, questions)
     problems = _reachability(spec, merged, policy)
     if problems:
         node = yaml.compose(Path(path).read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
@@ -591,10 +638,11 @@ def _load(path: str, digest: str) -> Policy:
     return policy
 
 
-def load_policy(path: Path | str | None = None) -> Policy:
-    """The compiled policy of a rules file (default: the shipped default policy).
+def load_policy(path: Path | str | None = None, questions: Questions = ()) -> Policy:
+    """The compiled policy of a rules file (default: the shipped default policy), checked
+    against the municipality's own `questions` (a rule may read their choices).
 
-    Cached by file content, so every app in a process shares one compiled policy.
+    Cached by file content and questions, so every app in a process shares one compiled policy.
 
     :raise DataFileError: the file is malformed, refers to unknown things, or has a rule
         that can never fire; the message names file, rule and line.
@@ -604,5 +652,5 @@ def load_policy(path: Path | str | None = None) -> Policy:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError as exc:
         raise DataFileError(path, [f"cannot read: {exc.strerror}"]) from None
-    return _load(str(path), digest)
+    return _load(str(path), digest, tuple(questions))
 
