@@ -1,10 +1,13 @@
 """Helpers shared by the API modules: JSON bodies and bearer-token users."""
 from __future__ import annotations
 
-from flask import abort, request
-from pydantic import ValidationError
+from typing import Any, Callable
 
-from tsunagi.domain import accounts, session_tokens
+from flask import abort, jsonify, request
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from tsunagi.domain import accounts, idempotency, session_tokens
 from tsunagi.web.errors import problem
 from tsunagi.web.extensions import db
 
@@ -75,3 +78,48 @@ def validated(model, body):
     except ValidationError as exc:
         errors = {".".join(str(p) for p in e["loc"]) or "body": e["msg"] for e in exc.errors(include_url=False)}
         abort(problem(422, "invalid request", errors=errors))
+
+
+def idempotent(user, store: Callable[[dict], tuple[dict[str, Any], Callable[[], None] | None]]):
+    """A POST taken once per `Idempotency-Key` (tsunagi.domain.idempotency): `store(raw)`
+    adds the work to the session without committing and returns the 201 body and what to do
+    after the commit (or None). The key's record goes into the same commit; a resend of the
+    same key and body gets the first answer (`Idempotent-Replayed: true`), another body 422.
+
+    A refusal raised by `store` rolls everything back, so the key stays free for a
+    corrected resend.
+    """
+    key = request.headers.get("Idempotency-Key")
+    if not idempotency.valid_key(key):
+        return problem(400, "an Idempotency-Key header of 16 to 255 visible ASCII characters is required",
+                       code="idempotency_key")
+    raw = json_body()
+    if not isinstance(raw, dict):
+        return problem(400, "expected a JSON object")
+    body_hash = idempotency.request_hash(raw)
+    replay = idempotency.begin(db.session, user.id, key, body_hash)
+    if replay is None:
+        try:
+            body, after = store(raw)
+            idempotency.finish(db.session, user.id, key, body_hash, 201, body)
+            db.session.commit()
+        except IntegrityError:
+            # A resend with the same key committed first: answer as it did.
+            db.session.rollback()
+            replay = idempotency.begin(db.session, user.id, key, body_hash)
+            if replay is None:
+                raise
+        except BaseException:
+            # Refused or failed: nothing was stored, so the key is free for a corrected resend.
+            db.session.rollback()
+            raise
+        else:
+            if after is not None:
+                after()
+            response = jsonify(body)
+            response.status_code = 201
+            return response
+    response = jsonify(replay.body)
+    response.status_code = replay.status
+    response.headers["Idempotent-Replayed"] = "true"
+    return response

@@ -3,17 +3,16 @@ from __future__ import annotations
 
 import base64
 
-from flask import abort, current_app, jsonify, request
+from flask import abort, current_app, request
 from flask_babel import force_locale, gettext
 from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from api import bp
-from api.common import bearer_user, json_body
+from api.common import bearer_user, idempotent
 from api.submission import IntakeBody
 from forms.spec import archived_consents, form_versions, load_consent, load_form, load_form_version
-from tsunagi.domain import case_team, idempotency, intakes
+from tsunagi.domain import case_team, intakes
 from tsunagi.domain.consent import ConsentGiven, remember_text, served_text
 from tsunagi.domain.models import Intake, Location, Provider
 from tsunagi.domain.vocabulary import LOCALES
@@ -46,41 +45,14 @@ def submit_intake():
     response; the same key with another body is 422; while the first is processed, 409.
     """
     user = _submitter()
-    key = request.headers.get("Idempotency-Key")
-    if not idempotency.valid_key(key):
-        return problem(400, "an Idempotency-Key header of 16 to 255 visible ASCII characters is required",
-                       code="idempotency_key")
-    raw = json_body()
-    if not isinstance(raw, dict):
-        return problem(400, "expected a JSON object")
-    body_hash = idempotency.request_hash(raw)
-    replay = idempotency.begin(db.session, user.id, key, body_hash)
-    if replay is None:
-        try:
-            body, intake = _create_intake(user, raw)
-            idempotency.finish(db.session, user.id, key, body_hash, 201, body)
-            # One commit: the intake, its consent, the replayable response and the notification.
-            outbox = notify_after_submit(db.session, intake)
-            db.session.commit()
-        except IntegrityError:
-            # A resend with the same key committed first: answer as it did.
-            db.session.rollback()
-            replay = idempotency.begin(db.session, user.id, key, body_hash)
-            if replay is None:
-                raise
-        except BaseException:
-            # Refused or failed: nothing was stored, so the key is free for a corrected resend.
-            db.session.rollback()
-            raise
-        else:
-            send_notifications(db.session, outbox)
-            response = jsonify(body)
-            response.status_code = 201
-            return response
-    response = jsonify(replay.body)
-    response.status_code = replay.status
-    response.headers["Idempotent-Replayed"] = "true"
-    return response
+
+    def store(raw: dict):
+        body, intake = _create_intake(user, raw)
+        # One commit: the intake, its consent, the replayable response and the notification.
+        outbox = notify_after_submit(db.session, intake)
+        return body, lambda: send_notifications(db.session, outbox)
+
+    return idempotent(user, store)
 
 
 def _refuse(detail: str, **extra) -> None:

@@ -9,13 +9,12 @@ from typing import Literal
 from flask import abort, jsonify, request
 from pydantic import StringConstraints
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from typing_extensions import Annotated
 
 from api import bp
-from api.common import DAY_PATTERN, bearer_user, json_body, validated
+from api.common import DAY_PATTERN, bearer_user, idempotent, validated
 from api.submission import Strict
-from tsunagi.domain import access, case_team, idempotency
+from tsunagi.domain import access, case_team
 from tsunagi.domain.models import ContactEntry, Location
 from tsunagi.domain.vocabulary import CONTACT_KINDS, CONTACT_RESULTS
 from tsunagi.web.errors import problem
@@ -69,41 +68,17 @@ def record_outreach_contact():
     a malformed reference, not an outreach location, wrong days.
     """
     user = _worker()
-    key = request.headers.get("Idempotency-Key")
-    if not idempotency.valid_key(key):
-        return problem(400, "an Idempotency-Key header of 16 to 255 visible ASCII characters is required",
-                       code="idempotency_key")
-    raw = json_body()
-    if not isinstance(raw, dict):
-        return problem(400, "expected a JSON object")
-    body_hash = idempotency.request_hash(raw)
-    replay = idempotency.begin(db.session, user.id, key, body_hash)
-    if replay is None:
-        try:
-            data = validated(OutreachContactBody, raw)
-            location = _location(data.location)
-            entry = case_team.log_outreach_contact(
-                db.session, user, data.person, location=location, kind=data.kind, result=data.result,
-                contacted_on=data.contacted_on, next_contact_on=data.next_contact_on)
-            body = _entry(entry, data.person, location.code)
-            idempotency.finish(db.session, user.id, key, body_hash, 201, body)
-            access.audit(db.session, user, "outreach_contact", None, request.remote_addr)
-            db.session.commit()
-        except IntegrityError:
-            # A resend with the same key committed first: answer as it did.
-            db.session.rollback()
-            replay = idempotency.begin(db.session, user.id, key, body_hash)
-            if replay is None:
-                raise
-        except BaseException:
-            db.session.rollback()
-            raise
-        else:
-            return jsonify(body), 201
-    response = jsonify(replay.body)
-    response.status_code = replay.status
-    response.headers["Idempotent-Replayed"] = "true"
-    return response
+
+    def store(raw: dict):
+        data = validated(OutreachContactBody, raw)
+        location = _location(data.location)
+        entry = case_team.log_outreach_contact(
+            db.session, user, data.person, location=location, kind=data.kind, result=data.result,
+            contacted_on=data.contacted_on, next_contact_on=data.next_contact_on)
+        access.audit(db.session, user, "outreach_contact", None, request.remote_addr)
+        return _entry(entry, data.person, location.code), None
+
+    return idempotent(user, store)
 
 
 @bp.get("/v1/outreach/contacts")

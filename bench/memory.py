@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.stall import server_settings  # noqa: E402
-from bench.submit import BODY, side_by_side  # noqa: E402
+from bench.submit import side_by_side, submit_body  # noqa: E402
 
 
 def gunicorn_master(port: int) -> int:
@@ -127,12 +127,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     args = parser.parse_args()
     with side_by_side() as (token, tsunagi_port, minimal_port):
-        conn = http.client.HTTPConnection("127.0.0.1", tsunagi_port)
-        conn.request("GET", "/api/v1/forms/intake-default?locale=ja")
-        version = json.loads(conn.getresponse().read())["consent"]["version"]
-        conn.close()
-        body = {**BODY, "consent": {"version": version, "mode": "self", "scopes": {
-            "share_with_provider": True, "multi_agency_meeting": False, "contact_methods": ["phone"]}}}
+        body = submit_body(tsunagi_port)
         servers = {
             "tsunagi submit": (tsunagi_port, "/api/v1/intakes",
                                lambda: {"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())}),

@@ -43,7 +43,7 @@ from typing import Iterator
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.submit import BODY, free_port, setup_tsunagi, start, wait_for  # noqa: E402
+from bench.submit import free_port, setup_tsunagi, start, submit_body, wait_for  # noqa: E402
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 READS = ("kiosk /k/lib-chuo/ja/", "follow-up page /f", "follow-up API", "inbox /provider/")
@@ -101,13 +101,6 @@ def sign_in(port: int, username: str, password: str) -> str:
     if status != 302:
         raise SystemExit(f"sign-in answered {status}")
     return headers["set-cookie"].split(";")[0]
-
-
-def submit_body(port: int) -> dict:
-    _, _, form = request(port, "GET", "/api/v1/forms/intake-default?locale=ja")
-    version = json.loads(form)["consent"]["version"]
-    return {**BODY, "consent": {"version": version, "mode": "self", "scopes": {
-        "share_with_provider": True, "multi_agency_meeting": False, "contact_methods": ["phone"]}}}
 
 
 def hold_lock(database: Path, hold: float, gap: float, stop: threading.Event, held: list) -> None:

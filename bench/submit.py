@@ -85,6 +85,16 @@ def setup_tsunagi(tmp: Path) -> tuple[dict, str, int]:
     return env, token, 0
 
 
+def submit_body(port: int) -> dict:
+    """An intake body with the consent version the server at `port` gives for Japanese."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", "/api/v1/forms/intake-default?locale=ja")
+    version = json.loads(conn.getresponse().read())["consent"]["version"]
+    conn.close()
+    return {**BODY, "consent": {"version": version, "mode": "self", "scopes": {
+        "share_with_provider": True, "multi_agency_meeting": False, "contact_methods": ["phone"]}}}
+
+
 def load(port: int, path: str, make_body, headers, connections: int, seconds: float,
          method: str = "POST", expect: int = 201) -> dict:
     """`connections` client threads sending `method` `path` for `seconds` (a body from
@@ -158,11 +168,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
     with side_by_side() as (token, tsunagi_port, minimal_port):
-        conn = http.client.HTTPConnection("127.0.0.1", tsunagi_port)
-        conn.request("GET", "/api/v1/forms/intake-default?locale=ja")
-        version = json.loads(conn.getresponse().read())["consent"]["version"]
-        body = {**BODY, "consent": {"version": version, "mode": "self", "scopes": {
-            "share_with_provider": True, "multi_agency_meeting": False, "contact_methods": ["phone"]}}}
+        body = submit_body(tsunagi_port)
         auth = {"Authorization": f"Bearer {token}"}
         print(f"# bench/submit.py: {args.connections} connections, {args.rounds} x {args.seconds:g} s rounds, "
               f"workers={os.environ.get('WEB_CONCURRENCY', '2')} threads={os.environ.get('GUNICORN_THREADS', '2')}")

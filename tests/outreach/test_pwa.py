@@ -76,7 +76,9 @@ LOANWORDS = {"vi": {"Email"}, "id": {"Email"}, "fil": {"Email", "Password", "Onl
 def test_every_text_of_the_shell_is_translated(client, demo, locale):
     english = set(texts(client, "en").texts)
     untranslated = [t for t in texts(client, locale).texts
-                    if t in english and re.search(r"[A-Za-z]{3}", t) and t not in LOCALES.values()
+                    # placeholders and punctuation alone ("%(date)s: %(kind)s") need no translation
+                    if t in english and re.search(r"[A-Za-z]{3}", re.sub(r"%\(\w+\)[sd]", "", t))
+                    and t not in LOCALES.values()
                     and t not in LOANWORDS.get(locale, ())]
     assert untranslated == []
 
