@@ -101,7 +101,7 @@ def test_easy_japanese_reads_with_furigana_through_to_the_follow_up_page(live_se
         "(el) => { const c = el.cloneNode(true); c.querySelectorAll('rt, rp').forEach((n) => n.remove());"
         " return c.textContent; }")
     assert violations(page) == []
-    page.get_by_role("link", name="ふりがな を けす").click()
+    page.get_by_role("link", name="ふりがなを けす").click()
     page.wait_for_load_state()
     page.locator("#code").fill(code)
     page.locator("#code-form button").click()
