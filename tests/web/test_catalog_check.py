@@ -11,9 +11,10 @@ from datetime import date, datetime
 
 import pytest
 from babel.messages.catalog import Catalog
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import read_po
 
 from forms.extract import FACT, PERMISSION, extract_yaml
+from tests.web.test_translations import edit
 from tsunagi.domain import municipality
 from tsunagi.web.dates import buddhist_pattern, resident_date, resident_datetime
 from tsunagi.web.translations import (
@@ -31,20 +32,10 @@ from tsunagi.web.translations import (
 )
 
 
-@pytest.fixture
-def catalogs(tmp_path):
-    copy = tmp_path / "translations"
-    shutil.copytree(TRANSLATIONS, copy, ignore=shutil.ignore_patterns("*.mo"))
-    return copy
-
-
 def set_easy(catalogs, msgid, text):
-    path = catalogs / EASY / "LC_MESSAGES" / "messages.po"
-    with path.open("rb") as f:
-        catalog = read_po(f)
-    catalog.get(msgid).string = text
-    with path.open("wb") as f:
-        write_po(f, catalog)
+    def change(catalog):
+        catalog.get(msgid).string = text
+    edit(catalogs, EASY, change)
 
 
 # --- msgctxt -------------------------------------------------------------------------
