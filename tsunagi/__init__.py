@@ -30,7 +30,8 @@ def create_app(config: dict | None = None) -> Flask:
     # The municipality's own questions (its data file's `questions:`), which the rules may
     # read. A broken file, or a rule naming an unknown question or choice, stops start-up
     # here, with file, rule and line in the message.
-    questions = municipality.questions_in(app.config["MUNICIPALITY_FILE"])
+    city_file = app.config["MUNICIPALITY_FILE"]
+    questions = municipality.questions_in(city_file) if city_file else ()
     app.extensions["tsunagi.questions"] = questions
     app.extensions["tsunagi.policy"] = load_policy(app.config["TRIAGE_RULES_FILE"],
                                                    tuple(q.canonical() for q in questions))

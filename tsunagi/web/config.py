@@ -159,7 +159,9 @@ def init_app(app: Flask, overrides: dict | None) -> None:
                 "`python -c 'import secrets; print(secrets.token_hex(32))'`, "
                 "or set TSUNAGI_DEMO=1 to run the demo."
             )
-    if not app.config["MUNICIPALITY_FILE"]:
+    if not app.config["MUNICIPALITY_FILE"] and (app.config["DEMO"] or app.config.get("TESTING")):
+        # The demo's own questions; a municipality names its file, or asks none of its own
+        # (never the demo's interpreter question by default).
         app.config["MUNICIPALITY_FILE"] = str(ROOT / "municipalities" / "demo.yaml")
     if not app.config["TRIAGE_RULES_FILE"] and app.config["DEMO"]:
         app.config["TRIAGE_RULES_FILE"] = str(ROOT / "municipalities" / "demo-rules.yaml")
