@@ -30,8 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.stall import server_settings  # noqa: E402
-from bench.submit import side_by_side, submit_body  # noqa: E402
+from bench.submit import server_settings, side_by_side, submit_body  # noqa: E402
 
 
 def gunicorn_master(port: int) -> int:

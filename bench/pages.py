@@ -15,7 +15,6 @@ Read the ratios; absolute figures depend on the machine's load.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 from pathlib import Path
@@ -23,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.submit import load, side_by_side  # noqa: E402
+from bench.submit import load, server_settings, side_by_side  # noqa: E402
 
 PAGES = {"language": "/k/lib-chuo/", "welcome ja": "/k/lib-chuo/ja/", "welcome ja+furigana": "/k/lib-chuo/ja/?furigana=1"}
 
@@ -36,7 +35,7 @@ def main() -> None:
     args = parser.parse_args()
     with side_by_side() as (_token, tsunagi_port, minimal_port):
         print(f"# bench/pages.py: {args.connections} connections, {args.rounds} x {args.seconds:g} s rounds, "
-              f"workers={os.environ.get('WEB_CONCURRENCY', '2')} threads={os.environ.get('GUNICORN_THREADS', '2')}")
+              f"{server_settings()}")
         print(f"{'round':<6} {'what':<22} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
         ratios: dict[str, list[float]] = {name: [] for name in PAGES}
         for r in range(1, args.rounds + 1):

@@ -26,9 +26,7 @@ import argparse
 import contextlib
 import http.client
 import json
-import os
 import re
-import runpy
 import sqlite3
 import statistics
 import sys
@@ -43,22 +41,10 @@ from typing import Iterator
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.submit import free_port, setup_tsunagi, start, submit_body, wait_for  # noqa: E402
+from bench.submit import free_port, server_settings, setup_tsunagi, start, submit_body, wait_for  # noqa: E402
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 READS = ("kiosk /k/lib-chuo/ja/", "follow-up page /f", "follow-up API", "inbox /provider/")
-
-
-def server_settings() -> str:
-    """Workers and threads as gunicorn.conf.py sets them in this environment."""
-    saved = dict(os.environ)
-    os.environ["TSUNAGI_DEMO"] = "1"
-    try:
-        conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    return f"workers={conf['workers']} threads={conf['threads']}"
 
 
 @contextlib.contextmanager

@@ -19,6 +19,7 @@ import contextlib
 import http.client
 import json
 import os
+import runpy
 import socket
 import statistics
 import subprocess
@@ -83,6 +84,18 @@ def setup_tsunagi(tmp: Path) -> tuple[dict, str, int]:
             raise SystemExit(done.stderr)
     token = next(line.split()[-1] for line in done.stdout.splitlines() if "token" in line.lower())
     return env, token, 0
+
+
+def server_settings() -> str:
+    """Workers and threads as gunicorn.conf.py sets them in this environment."""
+    saved = dict(os.environ)
+    os.environ["TSUNAGI_DEMO"] = "1"
+    try:
+        conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return f"workers={conf['workers']} threads={conf['threads']}"
 
 
 def submit_body(port: int) -> dict:
@@ -171,7 +184,7 @@ def main() -> None:
         body = submit_body(tsunagi_port)
         auth = {"Authorization": f"Bearer {token}"}
         print(f"# bench/submit.py: {args.connections} connections, {args.rounds} x {args.seconds:g} s rounds, "
-              f"workers={os.environ.get('WEB_CONCURRENCY', '2')} threads={os.environ.get('GUNICORN_THREADS', '2')}")
+              f"{server_settings()}")
         print(f"{'round':<6} {'what':<10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
         ratios = []
         for r in range(1, args.rounds + 1):
