@@ -1,14 +1,14 @@
 """The coordinator's dashboard and its CSV at 10k and 1M intakes (goal: p95 <= 300 ms at 1M
 and <= 2x the 10k figure), on SQLite or (--database-url) PostgreSQL.
 
-For each size: a fresh schema from the migrations, the demo municipality (as `flask demo
+For each size, in a database of its own: the migrations, the demo municipality (as `flask demo
 setup` loads it), then the intakes of one fiscal year, streamed in batches: real triage
 decisions (one per distinct set of answers), sealed answers and decisions, statuses,
 outcomes, routing times and repeat contacts drawn at random, and the tallies counted by the
 product's own `reports.facts` / `reports.add`. Lifecycle events are not stored: no dashboard
 query reads them (their waits are in the tallies). Then, through the app as a signed-in
-coordinator, GET /provider/stats (the fiscal year) and its CSV, `--rounds` times each, and
-the EXPLAIN of every query the page ran.
+coordinator, the EXPLAIN of every query the page runs, then GET /provider/stats (the fiscal
+year) and its CSV, `--rounds` times each, the sizes interleaved request by request.
 
     .venv/bin/python bench/dashboard.py [--sizes 10000,1000000] [--rounds 30]
     .venv/bin/python bench/dashboard.py --database-url postgresql+psycopg://...
@@ -28,6 +28,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import event, insert, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,14 +50,19 @@ BATCH = 5000
 CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 
 
-def fresh_schema(url: str) -> None:
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+def database_for(base: str | None, size: int) -> str:
+    """A database of its own for each size: a file on SQLite; on PostgreSQL the database
+    of `base` with the size appended, dropped and created again."""
+    if not base:
+        return f"sqlite:///{Path(tempfile.mkdtemp()) / f'bench-{size}.sqlite3'}"
+    url = make_url(base)
+    name = f"{url.database}_{size}"
+    engine = make_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
-    upgrade(url)
+    return url.set(database=name).render_as_string(hide_password=False)
 
 
 def decisions(session: Session, rng: random.Random, count: int = 150) -> list[tuple[dict, object]]:
@@ -150,23 +156,35 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def measure(app, rounds: int) -> dict[str, tuple[float, float]]:
+def signed_in(app):
     client = app.test_client()
     page = client.get("/provider/login")
     client.post("/provider/login", data={"username": "bench-coordinator", "password": PASSWORD,
                                          "csrf_token": CSRF.search(page.text).group(1)})
-    found = {}
-    for name, url in (("page", "/provider/stats"), ("csv", "/provider/stats?format=csv")):
-        for _ in range(3):  # warm up
-            assert client.get(url).status_code == 200
-        times = []
-        for _ in range(rounds):
-            start = time.perf_counter()
-            response = client.get(url)
-            times.append((time.perf_counter() - start) * 1000)
-            assert response.status_code == 200, response.status_code
-        found[name] = (statistics.median(times), percentile(times, 0.95))
-    return found
+    return client
+
+
+def measure(apps: dict, rounds: int) -> dict[int, dict[str, tuple[float, float]]]:
+    """p50 and p95 of the page and the CSV for every size, the sizes interleaved request by
+    request: a change in the machine's load falls on all of them alike."""
+    clients = {size: signed_in(app) for size, app in apps.items()}
+    times: dict = {(size, name): [] for size in apps for name in URLS}
+    for size, client in clients.items():
+        for url in URLS.values():
+            for _ in range(3):  # warm up
+                assert client.get(url).status_code == 200
+    for _ in range(rounds):
+        for name, url in URLS.items():
+            for size, client in clients.items():
+                start = time.perf_counter()
+                response = client.get(url)
+                times[(size, name)].append((time.perf_counter() - start) * 1000)
+                assert response.status_code == 200, response.status_code
+    return {size: {name: (statistics.median(times[(size, name)]), percentile(times[(size, name)], 0.95))
+                   for name in URLS} for size in apps}
+
+
+URLS = {"page": "/provider/stats", "csv": "/provider/stats?format=csv"}
 
 
 def explain(app, url: str) -> None:
@@ -178,10 +196,7 @@ def explain(app, url: str) -> None:
         if statement.lstrip().upper().startswith("SELECT") and "report_tally" in statement or "FROM intake" in statement:
             seen.append((statement, parameters))
 
-    client = app.test_client()
-    page = client.get("/provider/login")
-    client.post("/provider/login", data={"username": "bench-coordinator", "password": PASSWORD,
-                                         "csrf_token": CSRF.search(page.text).group(1)})
+    client = signed_in(app)
     event.listen(engine, "before_cursor_execute", remember)
     client.get(url)
     event.remove(engine, "before_cursor_execute", remember)
@@ -195,37 +210,44 @@ def explain(app, url: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url")
+    parser.add_argument("--database-url", help="PostgreSQL: each size gets the database <name>_<size> next to it")
     parser.add_argument("--sizes", default="10000,1000000")
     parser.add_argument("--rounds", type=int, default=30)
     args = parser.parse_args()
-    results = {}
-    for size in (int(s) for s in args.sizes.split(",")):
-        url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
+    apps = {}
+    for size in sorted(int(s) for s in args.sizes.split(",")):
+        url = database_for(args.database_url, size)
         print(f"{size:,} intakes on {url.split(':')[0]}")
-        fresh_schema(url)
+        upgrade(url)
         engine = make_engine(url)
+        started = time.perf_counter()
         with Session(engine) as session:
             municipality.apply(session, municipality.load_file(municipality.DEMO_FILE))
             accounts.create_user(session, "bench-coordinator", PASSWORD, "coordinator")
             session.commit()
             seed(session, size, random.Random(size))
-            session.execute(text("ANALYZE"))
             session.commit()
             tallies = session.scalar(text("SELECT count(*) FROM report_tally"))
+            months = session.scalar(text("SELECT count(*) FROM report_tally_month"))
+        # What autovacuum does after a bulk load on PostgreSQL (statistics, and the visibility
+        # map an index-only scan needs); SQLite's planner statistics.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"))
         engine.dispose()
-        app = create_app({"DATABASE_URL": url, "TESTING": True, "RATELIMIT_ENABLED": False})
-        results[size] = measure(app, args.rounds)
-        print(f"  tally rows: {tallies:,}")
+        print(f"  seeded in {time.perf_counter() - started:.0f} s; tally rows: {tallies:,} days, {months:,} months")
+        apps[size] = create_app({"DATABASE_URL": url, "TESTING": True, "RATELIMIT_ENABLED": False})
+        explain(apps[size], "/provider/stats")
+    results = measure(apps, args.rounds)
+    for size in apps:
         for name, (p50, p95) in results[size].items():
-            print(f"  {name:<5} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
-        explain(app, "/provider/stats")
-        app.extensions["tsunagi.db"].kw["bind"].dispose()
+            print(f"{size:>9,} {name:<5} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
     sizes = sorted(results)
     if len(sizes) > 1:
         small, large = sizes[0], sizes[-1]
-        for name in ("page", "csv"):
+        for name in URLS:
             print(f"{name}: p95 {large:,} / {small:,} = {results[large][name][1] / results[small][name][1]:.2f}")
+    for app in apps.values():
+        app.extensions["tsunagi.db"].kw["bind"].dispose()
 
 
 if __name__ == "__main__":

@@ -84,7 +84,7 @@ def _count_existing(session: Session) -> None:
                     minutes = int((_aware(at) - created).total_seconds() // 60)
                     pairs.append((name, str(reports.wait_bucket(minutes))))
             counts.update((day, k, v) for k, v in pairs)
-        reports.add(session, counts)
+        reports.add(session, counts, months=False)  # 0015 sums the months
         last = (rows[-1].created_at, rows[-1].id)
     session.flush()
 

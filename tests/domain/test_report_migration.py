@@ -12,13 +12,20 @@ from sqlalchemy.orm import Session
 from tests.conftest import PASSWORD
 from tsunagi.domain import accounts, intakes, lifecycle, municipality
 from tsunagi.domain.consent import ConsentGiven
-from tsunagi.domain.models import Location, Provider, ReportTally
+from tsunagi.domain.models import Location, Provider, ReportTally, ReportTallyMonth
 from tsunagi.web.db import alembic_config, make_engine, upgrade
 
 
 def tallies(engine) -> dict:
     with Session(engine) as session:
-        return {(t.day, t.dimension, t.value): t.n for t in session.scalars(select(ReportTally)) if t.n}
+        days = {(t.day, t.dimension, t.value): t.n for t in session.scalars(select(ReportTally)) if t.n}
+        months = {(t.month, t.dimension, t.value): t.n for t in session.scalars(select(ReportTallyMonth)) if t.n}
+    summed: dict = {}
+    for (day, dimension, value), n in days.items():
+        key = (day.replace(day=1), dimension, value)
+        summed[key] = summed.get(key, 0) + n
+    assert months == summed  # the months are the days summed, as kept and as migrated
+    return days
 
 
 def test_the_migration_rebuilds_the_tallies_the_product_keeps(tmp_path):
@@ -56,6 +63,9 @@ def test_the_migration_rebuilds_the_tallies_the_product_keeps(tmp_path):
     kept = tallies(engine)
     assert kept and any(k[1] == "accept_wait" for k in kept) and any(k[1] == "event" for k in kept)
     command.downgrade(alembic_config(url), "0012")
+    upgrade(url)
+    assert tallies(engine) == kept
+    command.downgrade(alembic_config(url), "0014")  # the months alone, summed from the days
     upgrade(url)
     assert tallies(engine) == kept
     engine.dispose()

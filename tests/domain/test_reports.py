@@ -4,6 +4,7 @@ intakes, unique persons come from the keyed contact hash, waits give exact media
 suppressed with their secondary suppression."""
 from __future__ import annotations
 
+import random
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from tests.conftest import PASSWORD
 from tsunagi.domain import accounts, intakes, lifecycle, overdue, reports
 from tsunagi.domain.consent import ConsentGiven
-from tsunagi.domain.models import Location, Provider, ReportTally, User
+from tsunagi.domain.models import Location, Provider, ReportTally, ReportTallyMonth, User
 
 ELDER = {"subject": "self", "age_band": "65_plus", "danger_now": "no", "area": "minami"}
 
@@ -128,6 +129,48 @@ def test_tallies_hold_no_identifying_data(session, submit):
     submit("090-1234-5678")
     values = " ".join(f"{t.dimension}={t.value}" for t in session.scalars(select(ReportTally)))
     assert "090" not in values and "山田" not in values and "persons_fy=new" in values
+
+
+def test_any_span_reads_the_same_counts_from_months_and_days(session):
+    """The month tallies are the day tallies summed: whatever span is asked (whole months,
+    parts of months, one day, a fiscal year), the counts equal the sum of its days, and a
+    count taken away again leaves no trace in either."""
+    rng = random.Random(7)
+    added: Counter = Counter()
+    start = date(2026, 3, 20)
+    for _ in range(400):
+        key = (start + timedelta(days=rng.randrange(80)), rng.choice(["status", "need"]), rng.choice("abc"))
+        n = rng.choice([1, 1, 2, -1]) if added[key] > 0 else 1
+        added[key] += n
+        reports.add(session, {key: n})
+    session.commit()
+    months = Counter()
+    for tally in session.scalars(select(ReportTallyMonth)):
+        months[(tally.month, tally.dimension, tally.value)] = tally.n
+    assert months and all(m.day == 1 for m, _, _ in months)
+    assert +months == +_summed(added)
+    spans = [(date(2026, 4, 1), date(2027, 3, 31)), (date(2026, 4, 1), date(2026, 4, 30)),
+             (date(2026, 3, 25), date(2026, 5, 3)), (date(2026, 4, 10), date(2026, 4, 10))]
+    spans += [tuple(sorted(start + timedelta(days=rng.randrange(90)) for _ in range(2))) for _ in range(30)]
+    for a, b in spans:
+        expected: dict = {}
+        for (d, k, v), n in added.items():
+            if a <= d <= b and n:
+                expected.setdefault(k, Counter())[v] += n
+        assert reports.tallies(session, a, b) == {k: +c for k, c in expected.items() if +c}, (a, b)
+        monthly: dict = {}
+        for (d, k, v), n in added.items():
+            if a <= d <= b and k == "status" and n:
+                monthly.setdefault(d.strftime("%Y-%m"), Counter())[v] += n
+        assert {m: +c for m, c in reports.by_month(session, a, b, "status").items() if +c} == \
+            {m: +c for m, c in monthly.items() if +c}, (a, b)
+
+
+def _summed(days: Counter) -> Counter:
+    found: Counter = Counter()
+    for (d, k, v), n in days.items():
+        found[(d.replace(day=1), k, v)] += n
+    return found
 
 
 def test_periods():

@@ -332,6 +332,20 @@ class ReportTally(Base):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class ReportTallyMonth(Base):
+    """The same counts summed over a month (`month` is its first day), kept beside the days
+    in the same upsert: a fiscal year is read as twelve months of rows, a number that stops
+    growing once every value has been seen in a month, however many days have been filled."""
+
+    __tablename__ = "report_tally_month"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(24), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class AuditEvent(Base):
     """Who read or did what to which intake, and from where. Never the data itself."""
 

@@ -22,7 +22,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from tsunagi.domain import overdue
-from tsunagi.domain.models import Intake, IntakeEvent, Location, ReportTally
+from tsunagi.domain.models import Intake, IntakeEvent, Location, ReportTally, ReportTallyMonth
 from tsunagi.domain.vocabulary import JST, MULTI_AGENCY, WAITING
 
 # Dimensions with one value per intake: their counts add up to the intakes of the period.
@@ -124,20 +124,30 @@ def facts(*, location_code: str, location_kind: str, channel: str, locale: str, 
     return found
 
 
-def add(session: Session, counts: Mapping[tuple[date, str, str], int]) -> None:
-    """Add `counts` ((day, dimension, value) -> n, negative to take away) to the tallies,
-    as one upsert per row: concurrent submits add up, never overwrite each other."""
-    rows = [{"day": d, "dimension": k, "value": v, "n": n} for (d, k, v), n in counts.items() if n]
-    if not rows:
+def add(session: Session, counts: Mapping[tuple[date, str, str], int], *, months: bool = True) -> None:
+    """Add `counts` ((day, dimension, value) -> n, negative to take away) to the tallies of
+    the days and of their months, as one upsert per row: concurrent submits add up, never
+    overwrite each other. Rows are written in key order, so two transactions that touch the
+    same rows take their locks in the same order (no deadlock on PostgreSQL). `months=False`
+    is for migration 0013, which runs before the month tallies exist (0015 sums them)."""
+    days = {key: n for key, n in counts.items() if n}
+    if not days:
         return
+    summed: Counter = Counter()
+    for (d, k, v), n in days.items():
+        summed[(d.replace(day=1), k, v)] += n
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = insert(ReportTally)
-    session.execute(statement.on_conflict_do_update(
-        index_elements=["day", "dimension", "value"], set_={"n": ReportTally.n + statement.excluded.n}), rows)
+    for table, column, found in ((ReportTally, "day", days), (ReportTallyMonth, "month", summed if months else {})):
+        rows = [{column: d, "dimension": k, "value": v, "n": n} for (d, k, v), n in sorted(found.items()) if n]
+        if not rows:
+            continue
+        statement = insert(table)
+        session.execute(statement.on_conflict_do_update(
+            index_elements=[column, "dimension", "value"], set_={"n": table.n + statement.excluded.n}), rows)
 
 
 def _new_person_in(session: Session, intake: Intake, day: date) -> list[str]:
@@ -206,28 +216,50 @@ def event_counted(session: Session, intake: Intake, value: str) -> None:
 
 # --- reading the tallies -------------------------------------------------------------
 
+def _spans(start: date, end: date) -> tuple[list[tuple[date, date]], tuple[date, date] | None]:
+    """[start, end] as the day ranges outside whole months, and the whole months inside it
+    (first days of the first and last month), or None when it holds no whole month."""
+    first = start if start.day == 1 else period("month", start).end + timedelta(days=1)
+    last = period("month", end).start  # the first day of the month after the last whole one
+    if end == period("month", end).end:
+        last = end + timedelta(days=1)
+    if first >= last:
+        return [(start, end)], None
+    edges = [(a, b) for a, b in ((start, first - timedelta(days=1)), (last, end)) if a <= b]
+    return edges, (first, period("month", last - timedelta(days=1)).start)
+
+
+def _parts(start: date, end: date) -> list[tuple[type, Any, date, date]]:
+    """Where the counts of the days from `start` to `end` are read: (table, its date
+    column, first, last) for the whole months from the month tallies and the days around
+    them from the day tallies."""
+    edges, months = _spans(start, end)
+    found = [(ReportTally, ReportTally.day, a, b) for a, b in edges]
+    if months:
+        found.append((ReportTallyMonth, ReportTallyMonth.month, *months))
+    return found
+
+
 def tallies(session: Session, start: date, end: date) -> dict[str, Counter]:
     """dimension -> Counter(value -> intakes) for the intakes received from `start` to `end`."""
     found: dict[str, Counter] = {}
-    rows = session.execute(
-        select(ReportTally.dimension, ReportTally.value, func.sum(ReportTally.n))
-        .where(ReportTally.day >= start, ReportTally.day <= end)
-        .group_by(ReportTally.dimension, ReportTally.value))
-    for dimension, value, n in rows:
-        if n:
-            found.setdefault(dimension, Counter())[value] = int(n)
-    return found
+    for table, column, a, b in _parts(start, end):
+        for dimension, value, n in session.execute(
+                select(table.dimension, table.value, func.sum(table.n))
+                .where(column >= a, column <= b).group_by(table.dimension, table.value)):
+            if n:
+                found.setdefault(dimension, Counter())[value] += int(n)
+    return {k: Counter({v: n for v, n in c.items() if n}) for k, c in found.items()}
 
 
 def by_month(session: Session, start: date, end: date, dimension: str) -> dict[str, Counter]:
     """"YYYY-MM" -> Counter(value -> intakes) of one dimension, month by month."""
     found: dict[str, Counter] = {}
-    rows = session.execute(
-        select(ReportTally.day, ReportTally.value, ReportTally.n)
-        .where(ReportTally.day >= start, ReportTally.day <= end, ReportTally.dimension == dimension))
-    for day, value, n in rows:
-        if n:
-            found.setdefault(day.strftime("%Y-%m"), Counter())[value] += n
+    for table, column, a, b in _parts(start, end):
+        for day, value, n in session.execute(
+                select(column, table.value, table.n).where(column >= a, column <= b, table.dimension == dimension)):
+            if n:
+                found.setdefault(day.strftime("%Y-%m"), Counter())[value] += n
     return found
 
 
