@@ -60,9 +60,10 @@ def _resident_intake(body):
             intake = None
     else:
         return problem(400, "expected 'token' or 'code'")
-    db.session.add(AuditEvent(action="follow_up_lookup", intake_id=intake.id if intake else None,
-                              remote_addr=request.remote_addr))
-    db.session.commit()
+    # Audited without waiting for a writer that holds the database (the answer does not
+    # depend on the row): a resident's lookup never stalls behind a submit.
+    db.record_read(AuditEvent, action="follow_up_lookup", intake_id=intake.id if intake else None,
+                   remote_addr=request.remote_addr)
     if intake is None:
         return problem(404, "not found")
     return intake

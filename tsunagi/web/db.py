@@ -4,10 +4,14 @@ Domain services never import this module: views pass them `db.session`.
 """
 from __future__ import annotations
 
+import logging
+from datetime import datetime, timezone
+
 import click
-from flask import Flask, current_app, g
+from flask import Flask, after_this_request, current_app, g
 from flask.cli import AppGroup
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, insert
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tsunagi.domain import ROOT
@@ -74,11 +78,63 @@ class Database:
             g.db_session = current_app.extensions["tsunagi.db"]()
         return g.db_session
 
+    def record_read(self, model, **values) -> None:
+        """Store one row of `model` that records a read (an audit row) without making the
+        read wait for a writer: committed now when the database takes the write at once,
+        otherwise (another connection holds SQLite's write lock) after the answer has gone
+        out, waiting then as long as any write would. Its time is the read's either way.
+
+        Only for a request that writes nothing else: its answer must not depend on the row."""
+        values.setdefault("at", datetime.now(timezone.utc))
+        statement = insert(model).values(**values)
+        session = self.session
+        if session.get_bind().dialect.name != "sqlite":  # PostgreSQL: an insert waits for no other writer
+            session.execute(statement)
+            session.commit()
+            return
+        conn = session.connection()
+        waits = int(current_app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        conn.exec_driver_sql(f"PRAGMA busy_timeout = {QUICK_WRITE_MS}")
+        try:
+            session.execute(statement)  # takes the write lock, or fails at once
+        except OperationalError:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout = {waits}")
+            session.rollback()
+        else:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout = {waits}")  # the lock is held: the commit waits for nothing
+            session.commit()
+            return
+        make = current_app.extensions["tsunagi.db"]
+
+        @after_this_request
+        def later(response):
+            response.call_on_close(lambda: _write_later(make, statement))
+            return response
+
     @staticmethod
     def _close(_exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
         if session is not None:
             session.close()
+
+
+# How long a read's audit row waits for SQLite's write lock in the request before it is left
+# for after the answer: a commit of another request takes a few milliseconds.
+QUICK_WRITE_MS = 20
+LATER_ATTEMPTS = 12  # each waits up to SQLITE_BUSY_TIMEOUT_MS for the lock
+
+
+def _write_later(make: sessionmaker, statement) -> None:
+    """The deferred write of `Database.record_read`, once the answer is sent."""
+    for _ in range(LATER_ATTEMPTS):
+        with make() as session:
+            try:
+                session.execute(statement)
+                session.commit()
+                return
+            except OperationalError:
+                session.rollback()
+    logging.getLogger(__name__).error("a read's audit row was not written: the database stayed locked")
 
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
