@@ -26,6 +26,7 @@ import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from types import SimpleNamespace
 
 from sqlalchemy import event, insert, select, text
 from sqlalchemy.engine import make_url
@@ -141,6 +142,9 @@ def seed(session: Session, size: int, rng: random.Random) -> None:
                     pairs.append(("contact_wait", str(reports.wait_bucket(int(rng.expovariate(1 / 2400))))))
             if rng.random() < 0.03:
                 pairs.append(("event", rng.choice(["returned", "transferred"])))
+            waiting = reports.waiting_value(SimpleNamespace(**rows[-1]))
+            if waiting is not None:
+                pairs.append((reports.WAITING_TALLY, waiting))
             counts.update((day, k, v) for k, v in pairs)
         session.execute(insert(Intake), rows)
         reports.add(session, counts)

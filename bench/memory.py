@@ -20,6 +20,7 @@ import argparse
 import http.client
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -68,6 +69,18 @@ def workers_of(master: int) -> list[int]:
     for task in Path(f"/proc/{master}/task").iterdir():
         children += [int(pid) for pid in (task / "children").read_text().split()]
     return sorted(children)
+
+
+def all_workers(port: int, timeout: float = 120) -> list[int]:
+    """The server's workers once all of them have booted (gunicorn forks them one after the
+    other, and one may answer before the next has finished its warm-up)."""
+    wanted = int(re.search(r"workers=(\d+)", server_settings()).group(1))
+    deadline = time.monotonic() + timeout
+    while True:
+        found = workers_of(gunicorn_master(port))
+        if len(found) >= wanted or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
 
 
 def rss_kib(pid: int) -> dict[str, int]:
@@ -138,7 +151,7 @@ def main() -> None:
               f"{'growth idle':>12} {'growth warm':>12}")
         results = {}
         for name, (port, path, headers) in servers.items():
-            workers = workers_of(gunicorn_master(port))
+            workers = all_workers(port)
             idle = {pid: rss_kib(pid) for pid in workers}
             failed_warm, _ = drive(port, path, body, headers, args.warm, args.connections)
             warm = {pid: rss_kib(pid) for pid in workers}

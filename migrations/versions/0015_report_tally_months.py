@@ -1,16 +1,23 @@
 """report tallies per month beside the tallies per day: a fiscal year's dashboard reads
-twelve months of rows, not a year of days
+twelve months of rows, not a year of days; the waiting intakes tallied by priority and
+day routed, for the overdue count
 
 Revision ID: 0015
 Revises: 0014
 
-The months are summed from the day tallies already kept.
+The waiting tallies are counted from the intakes waiting now; then the months are summed
+from the day tallies.
 """
 from collections import Counter
+from datetime import datetime, timezone
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.orm import Session
+
+from tsunagi.domain import reports
+from tsunagi.domain.vocabulary import WAITING
 
 revision = "0015"
 down_revision = "0014"
@@ -33,6 +40,16 @@ def upgrade() -> None:
                    sa.column("n"))
     month = sa.table("report_tally_month", sa.column("month", sa.Date()), sa.column("dimension"),
                      sa.column("value"), sa.column("n"))
+    intake = sa.table("intake", sa.column("created_at", sa.DateTime(timezone=True)), sa.column("status"),
+                      sa.column("provider_id"), sa.column("priority"), sa.column("routed_at", sa.DateTime(timezone=True)))
+    waiting: Counter = Counter()
+    for row in session.execute(sa.select(intake).where(intake.c.status.in_(sorted(WAITING)))):
+        found = SimpleNamespace(status=row.status, provider_id=row.provider_id, priority=row.priority,
+                                routed_at=_aware(row.routed_at))
+        value = reports.waiting_value(found)
+        if value is not None:
+            waiting[(reports.day_of(_aware(row.created_at)), reports.WAITING_TALLY, value)] += 1
+    reports.add(session, waiting, months=False)
     sums: Counter = Counter()
     for row in session.execute(sa.select(day)):
         sums[(row.day.replace(day=1), row.dimension, row.value)] += row.n
@@ -42,5 +59,12 @@ def upgrade() -> None:
     session.flush()
 
 
+def _aware(at):
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    return at if at is None or at.tzinfo else at.replace(tzinfo=timezone.utc)
+
+
 def downgrade() -> None:
     op.drop_table("report_tally_month")
+    op.execute(sa.text("DELETE FROM report_tally WHERE dimension = 'waiting'"))

@@ -116,13 +116,25 @@ def test_the_overdue_count_follows_the_overdue_rule(session, submit):
     for hours in (1, 3, 5, 20, 30, 47, 50, 80, 130, 200, 400):
         for urgent in (False, True):
             intake = submit(answers={**ELDER, "danger_now": "yes"} if urgent else ELDER)
-            intake.routed_at = now - timedelta(hours=hours)
+            was = reports.before(intake)
+            intake.routed_at = now - timedelta(hours=hours)  # as if routed then: counted as a move is
+            reports.moved(session, intake, was, now)
             made.append(intake)
     session.commit()
     assert {i.priority for i in made} == {"urgent", "normal"}
     expected = sum(overdue.is_overdue(i, policy, now) for i in made)
     assert 0 < expected < len(made)
     assert reports.overdue_count(session, today(), today(), policy, now) == expected
+    # Later, on other days and hours (weekends and holidays among them), and once some are accepted.
+    for later in (timedelta(hours=3), timedelta(hours=30), timedelta(days=3, hours=5), timedelta(days=9)):
+        at = now + later
+        assert reports.overdue_count(session, today(), today(), policy, at) == \
+            sum(overdue.is_overdue(i, policy, at) for i in made), later
+    for intake in made[::3]:
+        lifecycle.transition(session, intake, "accept", staff(session, intake), now=now)
+    session.commit()
+    assert reports.overdue_count(session, today(), today(), policy, now) == \
+        sum(overdue.is_overdue(i, policy, now) for i in made)
 
 
 def test_tallies_hold_no_identifying_data(session, submit):

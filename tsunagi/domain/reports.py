@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from tsunagi.domain import overdue
 from tsunagi.domain.models import Intake, IntakeEvent, Location, ReportTally, ReportTallyMonth
-from tsunagi.domain.vocabulary import JST, MULTI_AGENCY, WAITING
+from tsunagi.domain.vocabulary import JST, MULTI_AGENCY, PRIORITIES, WAITING
 
 # Dimensions with one value per intake: their counts add up to the intakes of the period.
 SINGLE = ("location", "kind", "channel", "language", "service", "priority", "age_band", "subject", "area",
@@ -173,6 +173,8 @@ def submitted(session: Session, intake: Intake) -> None:
                   locale=intake.locale, service=intake.service, priority=intake.priority, answers=intake.answers,
                   area=intake.area, decision=intake.decision, status=intake.status)
     pairs += [(f"persons_{scope}", "new") for scope in _new_person_in(session, intake, day)]
+    if (waiting := waiting_value(intake)) is not None:
+        pairs.append((WAITING_TALLY, waiting))
     add(session, Counter((day, k, v) for k, v in pairs))
 
 
@@ -181,10 +183,30 @@ class Before:
     status: str
     outcome: str | None
     service: str
+    waiting: str | None
 
 
 def before(intake: Intake) -> Before:
-    return Before(intake.status, intake.outcome, intake.service)
+    return Before(intake.status, intake.outcome, intake.service, waiting_value(intake))
+
+
+# The waiting intakes (routed, not yet accepted) counted by priority and the day (Japan
+# time) they were routed, as dimension WAITING_TALLY, value "<priority>:<YYYY-MM-DD>", on
+# their day of receipt like every count: the overdue count reads whole late days from here
+# and only the edge days from the intakes (`overdue_count`).
+WAITING_TALLY = "waiting"
+
+
+def waiting_value(intake) -> str | None:
+    """The `waiting` tally value of `intake` (anything with status, provider_id, priority
+    and routed_at), or None when it waits for nobody."""
+    if intake.status not in WAITING or intake.provider_id is None or intake.routed_at is None:
+        return None
+    return f"{intake.priority}:{day_of(_aware(intake.routed_at)).isoformat()}"
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
 
 
 def moved(session: Session, intake: Intake, was: Before, now: datetime) -> None:
@@ -198,6 +220,10 @@ def moved(session: Session, intake: Intake, was: Before, now: datetime) -> None:
         if (old or NONE) != (new or NONE):
             counts[(day, dimension, old or NONE)] -= 1
             counts[(day, dimension, new or NONE)] += 1
+    if was.waiting != (waiting := waiting_value(intake)):
+        for value, n in ((was.waiting, -1), (waiting, 1)):
+            if value is not None:
+                counts[(day, WAITING_TALLY, value)] += n
     if intake.status != was.status and intake.status in ("returned", "transferred"):
         counts[(day, "event", intake.status)] += 1
     for dimension, status in (("accept_wait", "accepted"), ("contact_wait", "contacted")):
@@ -292,33 +318,46 @@ def persons(session: Session, found: Mapping[str, Counter], span: Period) -> int
 
 
 def overdue_count(session: Session, start: date, end: date, policy: overdue.Policy, now: datetime) -> int:
-    """Intakes of the period waiting now past their deadline (tsunagi.domain.overdue), from
-    the index on (status, priority, routed_at): the cutoffs are computed, not each deadline."""
-    since, until = _utc_bounds(start, end)
-    # Counted from the index (status, priority, routed_at, provider_id, created_at) alone:
-    # the waiting intakes are the backlog, few however many intakes there are. The period is
-    # compared through coalesce() so that no planner scans the whole period by its date index.
-    received = func.coalesce(Intake.created_at, Intake.created_at)
-    base = [Intake.status.in_(WAITING), Intake.provider_id.is_not(None), received >= since, received < until]
-    late = [and_(Intake.priority == "urgent", Intake.routed_at < now - timedelta(hours=policy.urgent_hours))]
-    # A normal intake routed at local time T on day D is late once D + n business days at T
-    # has passed: every day whose deadline day is before today, and on the days whose
-    # deadline day is today, those routed earlier in the day than now.
+    """Intakes of the period waiting now past their deadline (tsunagi.domain.overdue). The
+    days routed wholly before the cutoffs are read from the `waiting` tallies (a few rows per
+    day of the period, however long the backlog); only the intakes routed on the days a
+    cutoff falls in are counted from the index on (status, priority, routed_at)."""
     local = now.astimezone(JST)
     today = local.date()
+    urgent_cut = now - timedelta(hours=policy.urgent_hours)
+    urgent_day = day_of(urgent_cut)
+    # A normal intake routed at local time T on day D is late once D + n business days at T
+    # has passed: every day whose deadline day is before today (up to `day`), and on the
+    # days whose deadline day is today, those routed earlier in the day than now.
     day = today
     while overdue.add_business_days(datetime.combine(day, time(12), tzinfo=JST), policy.business_days).date() >= today:
         day -= timedelta(days=1)
-    late.append(and_(Intake.priority != "urgent",
-                     Intake.routed_at < datetime.combine(day + timedelta(days=1), time.min, tzinfo=JST)))
+    late = 0
+    for table, column, a, b in _parts(start, end):
+        for value, n in session.execute(select(table.value, func.sum(table.n)).where(
+                column >= a, column <= b, table.dimension == WAITING_TALLY).group_by(table.value)):
+            priority, _, routed = value.partition(":")
+            routed_on = date.fromisoformat(routed)
+            if routed_on < urgent_day if priority == "urgent" else routed_on <= day:
+                late += int(n or 0)
+    # The edge days, from the index: each range one seek of (status, priority, routed_at).
+    midnight = datetime.combine(urgent_day, time.min, tzinfo=JST)
+    edges = [(("urgent",), midnight, urgent_cut)]
+    others = tuple(p for p in PRIORITIES if p != "urgent")
     boundary = day + timedelta(days=1)
     while boundary <= today and overdue.add_business_days(
             datetime.combine(boundary, time(12), tzinfo=JST), policy.business_days).date() == today:
         start_of = datetime.combine(boundary, time.min, tzinfo=JST)
-        late.append(and_(Intake.priority != "urgent", Intake.routed_at >= start_of,
-                         Intake.routed_at < start_of + (local - datetime.combine(today, time.min, tzinfo=JST))))
+        edges.append((others, start_of, start_of + (local - datetime.combine(today, time.min, tzinfo=JST))))
         boundary += timedelta(days=1)
-    return int(session.scalar(select(func.count()).select_from(Intake).where(*base, or_(*late))) or 0)
+    since, until = _utc_bounds(start, end)
+    for priorities, a, b in edges:
+        if a < b:
+            late += int(session.scalar(select(func.count()).select_from(Intake).where(
+                Intake.status.in_(WAITING), Intake.priority.in_(priorities), Intake.routed_at >= a,
+                Intake.routed_at < b, Intake.provider_id.is_not(None), Intake.created_at >= since,
+                Intake.created_at < until)) or 0)
+    return late
 
 
 # --- small-count suppression ---------------------------------------------------------
