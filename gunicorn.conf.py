@@ -26,6 +26,21 @@ limit_request_field_size = 8190
 # The factory closes its start-up connections, so no worker inherits one.
 preload_app = True
 
+
+def when_ready(server):
+    """The master warms the preloaded app before forking the workers: every worker starts
+    with its templates compiled, catalogs and dictionary loaded (tsunagi.web.warm)."""
+    from tsunagi.web.warm import warm_master
+
+    warm_master(server.app.wsgi())
+
+
+def post_worker_init(worker):
+    from tsunagi.web.warm import warm_worker
+
+    warm_worker(worker.wsgi)
+
+
 # Several workers each keep their own in-memory rate limits: an attacker would get
 # `workers` times the allowance. Outside the demo, several workers need a shared store.
 _limits = os.environ.get("TSUNAGI_RATELIMIT_STORAGE_URI", "memory://")
