@@ -5,10 +5,13 @@ Domain services never import this module: views pass them `db.session`.
 from __future__ import annotations
 
 import logging
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime, timezone
 
 import click
-from flask import Flask, after_this_request, current_app, g
+from flask import Flask, current_app, g
 from flask.cli import AppGroup
 from sqlalchemy import Engine, create_engine, event, insert
 from sqlalchemy.exc import OperationalError
@@ -81,8 +84,9 @@ class Database:
     def record_read(self, model, **values) -> None:
         """Store one row of `model` that records a read (an audit row) without making the
         read wait for a writer: committed now when the database takes the write at once,
-        otherwise (another connection holds SQLite's write lock) after the answer has gone
-        out, waiting then as long as any write would. Its time is the read's either way.
+        otherwise (another connection holds SQLite's write lock) by the process's writer
+        thread, which waits as long as any write would while the request answers. Its time
+        is the read's either way.
 
         Only for a request that writes nothing else: its answer must not depend on the row."""
         values.setdefault("at", datetime.now(timezone.utc))
@@ -104,12 +108,7 @@ class Database:
             conn.exec_driver_sql(f"PRAGMA busy_timeout = {waits}")  # the lock is held: the commit waits for nothing
             session.commit()
             return
-        make = current_app.extensions["tsunagi.db"]
-
-        @after_this_request
-        def later(response):
-            response.call_on_close(lambda: _write_later(make, statement))
-            return response
+        _later(current_app.extensions["tsunagi.db"], statement)
 
     @staticmethod
     def _close(_exc: BaseException | None) -> None:
@@ -124,8 +123,35 @@ QUICK_WRITE_MS = 20
 LATER_ATTEMPTS = 12  # each waits up to SQLITE_BUSY_TIMEOUT_MS for the lock
 
 
+_writer: ThreadPoolExecutor | None = None
+_writer_pid: int | None = None
+_pending: list[Future] = []
+_writer_lock = threading.Lock()
+
+
+def _later(make: sessionmaker, statement) -> None:
+    """Hand `statement` to this process's one writer thread. Not the request's thread: it
+    would keep the connection's next request waiting (keep-alive) while the lock is held.
+    The executor is made in the process that first needs it (a gunicorn worker, after the
+    fork); its thread finishes what is queued when the process exits normally."""
+    global _writer, _writer_pid
+    with _writer_lock:
+        if _writer is None or _writer_pid != os.getpid():
+            _writer, _writer_pid = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tsunagi-read-audit"), os.getpid()
+            _pending.clear()
+        _pending[:] = [f for f in _pending if not f.done()]
+        _pending.append(_writer.submit(_write_later, make, statement))
+
+
+def wait_for_deferred_writes(timeout: float | None = None) -> None:
+    """Wait until the rows handed to the writer thread are written (tests; shutdown)."""
+    with _writer_lock:
+        waiting = list(_pending)
+    wait(waiting, timeout=timeout)
+
+
 def _write_later(make: sessionmaker, statement) -> None:
-    """The deferred write of `Database.record_read`, once the answer is sent."""
+    """The deferred write of `Database.record_read`."""
     for _ in range(LATER_ATTEMPTS):
         with make() as session:
             try:
