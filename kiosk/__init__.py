@@ -21,7 +21,9 @@ def _error_page(status: int, message: str) -> str | None:
 
 errors.register_page(bp, _error_page)
 # Where a resident's furigana choice must not follow: the picker after a reset, the reset itself.
+# The pages of fixed texts (no answer of the resident's on them) are annotated once.
 ruby.for_pages(bp, not_carried={"kiosk.choose_language", "kiosk.finish", "kiosk.home", "kiosk.static",
-                                   "kiosk.voice"})
+                                   "kiosk.voice"},
+               fixed=frozenset({"kiosk.choose_language", "kiosk.welcome", "kiosk.urgent"}))
 
 from kiosk import views, voice  # noqa: E402,F401

@@ -9,7 +9,7 @@ from flask import abort, current_app, g, make_response, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import pgettext
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from wtforms import SelectChoice
 
 from forms.builder import ConsentForm, EnrolForm, step_form
@@ -29,6 +29,7 @@ from tsunagi.web.context import (
     office_card,
     overdue_policy,
     policy,
+    render_fixed,
     send_notifications,
 )
 from tsunagi.web.extensions import db, failed_attempt, limiter
@@ -40,6 +41,10 @@ FORM_ID = "intake-default"
 CHOSEN = ("single", "multiple", "yesno", "district")
 
 
+# Built once: every kiosk request runs it, and building the statement cost as much as running it.
+_ACTIVE_KIOSK = select(Location).where(Location.code == bindparam("code"), Location.active.is_(True))
+
+
 @bp.url_value_preprocessor
 def _kiosk_and_locale(_endpoint: str | None, values: dict | None) -> None:
     """Every /k/<location>/<locale>/... page: 404 unless the location is an active kiosk
@@ -48,8 +53,7 @@ def _kiosk_and_locale(_endpoint: str | None, values: dict | None) -> None:
     if values.get("locale") is not None and values["locale"] not in LOCALES:
         abort(404)
     if "location" in values:
-        loc = db.session.scalar(select(Location).where(Location.code == values["location"],
-                                                       Location.active.is_(True)))
+        loc = db.session.scalar(_ACTIVE_KIOSK, {"code": values["location"]})
         if loc is None or loc.kind not in KIOSK_KINDS:
             abort(404)
         g.kiosk = loc
@@ -70,6 +74,13 @@ def _device_key() -> str:
 # slowed there); the open demo kiosks are not enrolled and not limited this way.
 limiter.limit(lambda: current_app.config["KIOSK_RATE_LIMIT"], key_func=_device_key, methods=["POST"],
               exempt_when=lambda: g.get("kiosk_device") is None)(bp)
+
+
+@limiter.request_filter
+def _kiosk_page_read() -> bool:
+    """Every kiosk limit is on posts: the pages a kiosk reads skip resolving limits (the
+    limiter asks this filter first), work it did on every kiosk GET for none."""
+    return request.method in ("GET", "HEAD") and request.blueprint == "kiosk"
 
 
 @bp.route("/k/enrol", methods=["GET", "POST"])
@@ -166,15 +177,17 @@ def choose_language(location: str):
     loc = g.kiosk
     # The picker offers the quick exit (and runs the idle reset) only while a resident's
     # draft exists: a kiosk at rest has nothing to clear.
-    return render_template("kiosk/language.html", loc=loc, name=municipality.localized(loc.name, "ja"),
-                           in_progress=drafts.current(loc) is not None)
+    in_progress = drafts.current(loc) is not None
+    return render_fixed("kiosk/language.html", (loc.code, repr(loc.name), in_progress),
+                        lambda: {"loc": loc, "name": municipality.localized(loc.name, "ja"), "in_progress": in_progress})
 
 
 @bp.get("/k/<location>/<locale>/")
 def welcome(location: str, locale: str):
     loc = g.kiosk
-    return render_template("kiosk/welcome.html", loc=loc, locale=locale, form=FlaskForm(),
-                           emergency=emergency_contacts())
+    emergency = emergency_contacts()
+    return render_fixed("kiosk/welcome.html", (loc.code, repr(emergency)),
+                        lambda: {"loc": loc, "locale": locale, "form": FlaskForm(), "emergency": emergency})
 
 
 @bp.post("/k/<location>/<locale>/start")

@@ -40,9 +40,10 @@ def test_warming_fills_caches_writes_nothing_and_keeps_no_connection(tmp_path, c
     assert len(app.jinja_env.cache) > 10  # templates compiled before any request
     assert served.pool.checkedout() == 0 and served.pool.checkedin() == 0  # disposed: nothing to inherit
     after = counts(engine)
-    # The only rows: the write-once records of the consent text and form version a first
-    # form request stores (every locale's text); a second warm-up adds none.
-    assert {t: n - before[t] for t, n in after.items() if n != before[t]}.keys() <= {"consent_text", "form_version"}
+    # The only rows: the write-once records a first form request stores (the consent text
+    # in every locale, the form version, the hash pepper if none was made yet); a second
+    # warm-up adds none.
+    assert {t for t, n in after.items() if n != before[t]} <= {"consent_text", "form_version", "data_secret"}
     warm_master(app)
     assert counts(engine) == after
     with Session(engine) as session:

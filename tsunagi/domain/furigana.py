@@ -183,6 +183,8 @@ class Reader:
         self.words = dict(words or {})
         self._longest = sorted(self.words, key=len, reverse=True)
         self._cache: dict[str, list[Segment]] = {}
+        # Whole pages seen again, annotated once (`page`); bounded, and thread-safe.
+        self._pages = lru_cache(maxsize=64)(lambda page: annotate_html(page, self))
 
     def segments(self, text: str) -> list[Segment]:
         if not HAS_KANJI.search(text):
@@ -264,6 +266,12 @@ class Reader:
         out = re.sub(r"\(\s+", "(", re.sub(r"\s+\)", ")", out))
         out = re.sub(r"(?<=\S)\(", " (", out).strip()
         return out[:1].upper() + out[1:]
+
+    def page(self, page: str) -> str:
+        """`annotate_html(page, self)`, kept for the next time the same page comes: for
+        pages of fixed texts only (HTML parsing costs more than the rest of such a page),
+        never one holding what a resident wrote, which must not outlive its request."""
+        return self._pages(page)
 
     def html(self, text: str) -> str:
         """`text` (already HTML-safe) with `<ruby>` around each kanji run that has a reading.

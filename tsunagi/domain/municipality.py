@@ -281,13 +281,15 @@ def apply(session: Session, spec: MunicipalitySpec) -> models.Municipality:
     return muni
 
 
+_FIRST = select(models.Municipality).order_by(models.Municipality.id)  # built once: pages ask at every request
+
+
 def current(session: Session) -> models.Municipality | None:
     """The municipality, read once per session (a request's): it is asked for by routing,
     receipts and pages alike."""
     muni = session.info.get("tsunagi.municipality")
     if muni is None:
-        muni = session.info["tsunagi.municipality"] = session.scalar(
-            select(models.Municipality).order_by(models.Municipality.id))
+        muni = session.info["tsunagi.municipality"] = session.scalar(_FIRST)
     return muni
 
 

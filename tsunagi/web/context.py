@@ -3,13 +3,14 @@
 notification sent after an intake is routed."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import quote
 
 from babel import Locale, UnknownLocaleError
 from babel.lists import format_list
-from flask import Blueprint, current_app, url_for
+from flask import Blueprint, current_app, g, render_template, request, url_for
 from flask_babel import get_locale, gettext
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm import Session
 
 from tsunagi.domain import furigana, intakes, lifecycle, municipality, overdue, webhooks
@@ -151,17 +152,24 @@ def present_settings():
 def emergency_contacts() -> list[dict[str, str]]:
     """The municipality's emergency numbers in the request's language: what each line is
     for, its `tel:` link (percent-encoded: `#` would start a fragment), hours, cost and
-    languages."""
+    languages. Made once per locale and set of lines (`kept_for`): the welcome and urgent
+    pages show them on every request."""
     muni = municipality.current(db.session)
+    contacts = muni.emergency_contacts if muni else []
     locale = str(get_locale() or "ja")
-    return [{
-        "label": gettext(EMERGENCY_TEXTS[c["kind"]]), "number": c["number"],
-        "href": "tel:" + quote(c["number"], safe="+-"),
-        "hours": (gettext(EMERGENCY_ALWAYS) if c.get("hours", "always") == "always"
-                  else municipality.localized(c["hours"], locale)),
-        "cost": gettext(EMERGENCY_COSTS[c.get("cost", "charged")]),
-        "languages": gettext("Languages: %(languages)s") % {"languages": language_names(c.get("languages", ["ja"]), locale)},
-    } for c in (muni.emergency_contacts if muni else [])]
+    by_locale = kept_for("tsunagi.emergency_contacts", repr(contacts))
+    lines = by_locale.get(locale)
+    if lines is None:
+        lines = by_locale[locale] = [{
+            "label": gettext(EMERGENCY_TEXTS[c["kind"]]), "number": c["number"],
+            "href": "tel:" + quote(c["number"], safe="+-"),
+            "hours": (gettext(EMERGENCY_ALWAYS) if c.get("hours", "always") == "always"
+                      else municipality.localized(c["hours"], locale)),
+            "cost": gettext(EMERGENCY_COSTS[c.get("cost", "charged")]),
+            "languages": gettext("Languages: %(languages)s") % {
+                "languages": language_names(c.get("languages", ["ja"]), locale)},
+        } for c in contacts]
+    return [dict(line) for line in lines]
 
 
 def office_card(provider, locale: str) -> dict[str, Any]:
@@ -197,14 +205,69 @@ def language_names(codes: list[str], locale: str) -> str:
     return format_list(names, locale=reader)
 
 
+def kept_for(name: str, content) -> dict:
+    """A dict kept on the app (per process) for what is made from `content`, the
+    municipality's data as the request read it from the database: when the content read
+    differs (a new municipality file loaded), what was made from the old content is dropped,
+    so no page shows it after that request."""
+    kept = current_app.extensions.setdefault(name, {})
+    values = kept.get(content)
+    if values is None:
+        kept.clear()
+        values = kept[content] = {}
+    return values
+
+
+# Stands in for the request's CSRF token (per session) in a page kept for other requests:
+# a private-use character, in no page, and no kanji.
+TOKEN_MASK = "\ue000csrf-token\ue000"
+
+
+def masked_token(page: str) -> str | None:
+    """`page` with this request's CSRF token (if it made one) replaced by TOKEN_MASK, to keep
+    it for other requests; None when the page cannot be kept so (it holds the mask itself)."""
+    if TOKEN_MASK in page:
+        return None
+    token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    return page.replace(token, TOKEN_MASK) if token else page
+
+
+def unmasked_token(page: str) -> str:
+    """A page kept by `masked_token`, with the token of this request (made if needed, as
+    rendering would: the session gets its CSRF secret)."""
+    return page.replace(TOKEN_MASK, generate_csrf()) if TOKEN_MASK in page else page
+
+
+def render_fixed(template: str, content, context: Callable[[], dict[str, Any]]) -> str:
+    """`render_template(template, **context())` for a page of fixed texts, where nothing but
+    its address (path and query: locale, furigana, view arguments), the locale, `content`
+    (all the page shows of the database, hashable: the place, the emergency lines) and the
+    CSRF token differ between requests: rendered once and kept on the app (templates and
+    catalogs change only with a restart; while templates reload, in development, nothing is
+    kept). Never for a page showing a resident's answers."""
+    if current_app.jinja_env.auto_reload:
+        return render_template(template, **context())
+    pages = current_app.extensions.setdefault("tsunagi.fixed_pages", {})
+    key = (template, request.method, request.full_path, str(get_locale()), content)
+    page = pages.get(key)
+    if page is None:
+        rendered = render_template(template, **context())
+        kept = masked_token(rendered)
+        if kept is None:
+            return rendered
+        if len(pages) >= 256:  # addresses with arbitrary queries, or old content: bounded
+            pages.clear()
+        pages[key] = page = kept
+    return unmasked_token(page)
+
+
 def furigana_reader() -> furigana.Reader:
     """The furigana reader with the project's reading dictionary and the municipality's
     own readings (its `furigana:`); one per set of words, kept on the app."""
     muni = municipality.current(db.session)
     words = {**furigana.project_dictionary(), **((muni.furigana or {}) if muni else {})}
-    key = tuple(sorted(words.items()))
-    readers = current_app.extensions.setdefault("tsunagi.furigana", {})
-    if key not in readers:
-        readers.clear()
-        readers[key] = furigana.Reader(words)
-    return readers[key]
+    kept = kept_for("tsunagi.furigana", tuple(sorted(words.items())))
+    reader = kept.get("reader")
+    if reader is None:
+        reader = kept["reader"] = furigana.Reader(words)
+    return reader

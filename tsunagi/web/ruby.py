@@ -12,7 +12,7 @@ from flask_babel import get_locale
 
 from tsunagi.domain import furigana
 from tsunagi.domain.vocabulary import FURIGANA_LOCALES
-from tsunagi.web.context import furigana_reader
+from tsunagi.web.context import furigana_reader, masked_token, unmasked_token
 
 
 def shown() -> bool | None:
@@ -38,10 +38,12 @@ def toggle_url() -> str | None:
     return url_for(request.endpoint, **args)
 
 
-def for_pages(bp: Blueprint, not_carried: set[str]) -> None:
+def for_pages(bp: Blueprint, not_carried: set[str], fixed: frozenset[str] = frozenset()) -> None:
     """Furigana on `bp`'s Japanese pages, chosen in the URL (`?furigana=1|0`): its links and
     redirects keep the choice, except to the endpoints in `not_carried` (a reset must
-    forget it); text nodes get ruby on the way out."""
+    forget it); text nodes get ruby on the way out. The pages of the endpoints in `fixed`
+    hold only the product's and the municipality's texts, never what a resident wrote: each
+    is annotated once and kept (`fixed_page`)."""
 
     def mode() -> None:
         g.furigana_mode = "url"
@@ -55,7 +57,7 @@ def for_pages(bp: Blueprint, not_carried: set[str]) -> None:
 
     bp.before_request(mode)
     bp.url_defaults(keep_choice)
-    bp.after_request(annotate)
+    bp.after_request(lambda response: annotate(response, fixed))
     bp.app_context_processor(lambda: {"furigana_shown": shown, "furigana_toggle_url": toggle_url})
 
 
@@ -78,9 +80,20 @@ def for_shell(bp: Blueprint, endpoint: str) -> None:
     bp.after_request(annotate_shell)
 
 
-def annotate(response: Response) -> Response:
+def fixed_page(page: str, reader: furigana.Reader) -> str:
+    """`furigana.annotate_html(page, reader)` for a page of fixed texts, parsed once per page:
+    the CSRF token (per session) is the only part that changes from one request to the next,
+    and it sits in attributes, which annotation leaves as they are."""
+    masked = masked_token(page)
+    if masked is None:
+        return furigana.annotate_html(page, reader)
+    return unmasked_token(reader.page(masked))
+
+
+def annotate(response: Response, fixed: frozenset[str] = frozenset()) -> Response:
     """after_request: ruby over the kanji of an HTML page when furigana are shown; on a
-    やさしい日本語 page without them, the readings written in brackets come out too."""
+    やさしい日本語 page without them, the readings written in brackets come out too. The
+    pages of `fixed` (endpoints) are annotated once (`fixed_page`)."""
     if response.mimetype != "text/html" or response.direct_passthrough or response.is_streamed:
         return response
     on = shown()
@@ -88,7 +101,8 @@ def annotate(response: Response) -> Response:
         return response
     page = response.get_data(as_text=True)
     if on:
-        page = furigana.annotate_html(page, furigana_reader())
+        reader = furigana_reader()
+        page = fixed_page(page, reader) if request.endpoint in fixed else furigana.annotate_html(page, reader)
     elif str(get_locale()) == "ja@easy":
         page = furigana.strip_authored_html(page)
     else:

@@ -9,7 +9,8 @@ fork, so every worker starts with it done and shares those pages, and each worke
 the dictionary's mapped file once before it accepts a connection.
 
 The requests are read-only pages of the app's own; the only rows they may store are the
-write-once records a first form request keeps (the consent text and form version shown).
+write-once records a first form request keeps (the consent text and form version shown,
+the hash pepper when none was made yet).
 The engine is disposed afterwards, so no worker inherits a connection.
 """
 from __future__ import annotations
