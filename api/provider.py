@@ -37,7 +37,7 @@ def provider_inbox():
         abort(problem(403, "this account does not read intakes"))
     try:
         # Given but empty is refused like any other value that is not a status or a `next`.
-        found = worklist.page(db.session, access.visible_intakes(user), status=request.args.get("status"),
+        found = worklist.page(db.session, access.visible_parts(user), status=request.args.get("status"),
                               after=request.args.get("after"))
     except worklist.BadCursor:
         return problem(400, "'after' must be the 'next' of the page before", code="cursor")

@@ -13,7 +13,8 @@ from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.orm import aliased
 
 from forms.builder import KioskDeviceForm, LoginForm, WebhookForm
 from inbox import bp
@@ -176,15 +177,15 @@ def index():
         if access.manages_users(current_user):
             return redirect(url_for("inbox.users"))
         abort(403)
-    query = access.visible_intakes(current_user)
+    parts = access.visible_parts(current_user)
     status, service, area = (request.args.get(k) or None for k in ("status", "service", "area"))
     if service:
-        query = query.where(Intake.service == service)
+        parts = [q.where(Intake.service == service) for q in parts]
     if area:
-        query = query.where(Intake.area == area)
+        parts = [q.where(Intake.area == area) for q in parts]
     # Open cases, urgent first, then by deadline, one page at a time (tsunagi.domain.worklist).
     try:
-        found = worklist.page(db.session, query, status=status, after=request.args.get("after") or None)
+        found = worklist.page(db.session, parts, status=status, after=request.args.get("after") or None)
     except ValueError:  # an unknown status or a cursor that is not an intake id
         abort(400)
     rows = found.rows
@@ -619,19 +620,50 @@ def _coordinator() -> None:
         abort(403)
 
 
+BOARD_PAGE = 100
+
+
+def _board_part(condition, after: str | None):
+    """One section of the board: the waiting intakes of `condition` oldest first, a page at
+    a time after the intake `after` (keyset: received time, then id), with the section's total."""
+    # The waiting intakes in the words of their partial index (ix_intake_waiting).
+    waiting = (Intake.status.in_(worklist.words(sorted(WAITING))), condition)
+    # Counted along the index on (status, priority, routed_at): the coordinator's filter
+    # (routed intakes only) said so that SQLite does not read it as a range of provider ids.
+    total = db.session.scalar(select(func.count()).select_from(Intake)
+                              .where(*waiting, func.coalesce(Intake.provider_id, 0) != 0))
+    query = access.visible_intakes(current_user).where(*waiting)
+    if after is not None:
+        if not (1 <= len(after) <= 32 and after.isalnum()):
+            abort(400)
+        last = aliased(Intake)
+        query = query.where(tuple_(Intake.created_at, Intake.id) >
+                            select(last.created_at, last.id).where(last.id == after).scalar_subquery())
+    rows = list(db.session.scalars(query.order_by(Intake.created_at, Intake.id).limit(BOARD_PAGE + 1)))
+    return rows[:BOARD_PAGE], (rows[BOARD_PAGE - 1].id if len(rows) > BOARD_PAGE else None), total
+
+
 @bp.get("/board")
 @login_required
 def board():
-    """The coordinator's board: urgent intakes not yet accepted, and overdue ones."""
+    """The coordinator's board: urgent intakes not yet accepted, and overdue ones, oldest
+    first, BOARD_PAGE of each at a time (?urgent_after= / ?late_after=: the last of the page
+    before), with how many there are in all."""
     _coordinator()
-    waiting = list(db.session.scalars(
-        access.visible_intakes(current_user).where(Intake.status.in_(WAITING))
-        .order_by(Intake.created_at)))
     now = datetime.now(timezone.utc)
     policy = overdue_policy()
-    urgent = [i for i in waiting if i.priority == "urgent"]
-    late = [(i, overdue.deadline(i, policy)) for i in waiting if overdue.is_overdue(i, policy, now)]
-    return render_template("inbox/board.html", urgent=urgent, late=late, services=SERVICES, form=FlaskForm())
+    args = {k: request.args.get(k) or None for k in ("urgent_after", "late_after")}
+    urgent, urgent_next, urgent_total = _board_part(Intake.priority == "urgent", args["urgent_after"])
+    found, late_next, late_total = _board_part(overdue.late_clause(policy, now), args["late_after"])
+    late = [(i, overdue.deadline(i, policy)) for i in found if overdue.is_overdue(i, policy, now)]
+
+    def following(key: str, value: str | None) -> str | None:
+        return url_for("inbox.board", **{k: v for k, v in args.items() if v and k != key}, **{key: value}) \
+            if value else None
+    return render_template("inbox/board.html", urgent=urgent, late=late, services=SERVICES, form=FlaskForm(),
+                           urgent_total=urgent_total, late_total=late_total,
+                           urgent_following=following("urgent_after", urgent_next),
+                           late_following=following("late_after", late_next))
 
 
 @bp.get("/directory")

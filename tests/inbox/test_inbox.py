@@ -89,7 +89,7 @@ def test_an_office_past_500_cases_still_sees_every_new_one(app, session, provide
 
     first = make_intake().intake
     template = {c.name: getattr(first, c.name) for c in Intake.__table__.columns
-                if c.name not in ("id", "created_at", "status_changed_at", "routed_at")}
+                if c.name not in ("id", "created_at", "status_changed_at", "routed_at") and c.computed is None}
     session.execute(insert(Intake), [dict(template, id=f"bulk{n:08d}", status="closed" if n < 30 else "received")
                                      for n in range(534)])
     session.commit()

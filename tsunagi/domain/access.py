@@ -51,6 +51,17 @@ def visible_intakes(user: User) -> Select:
     return query
 
 
+def visible_parts(user: User) -> list[Select]:
+    """`visible_intakes` as parts whose union it is, each of which an index reads in
+    worklist order (tsunagi.domain.worklist): an office's own intakes, and those it
+    cooperates on."""
+    if not reads_intakes(user) or user.role == "coordinator":
+        return [visible_intakes(user)]
+    return [select(Intake).where(Intake.provider_id == user.provider_id),
+            select(Intake).where(Intake.provider_id.is_not(None), Intake.provider_id != user.provider_id,
+                                 Intake.id.in_(case_team.cooperating_ids(user.provider_id)))]
+
+
 def manages_users(user: User) -> bool:
     return user.active and user.role in ("provider_lead", "admin")
 

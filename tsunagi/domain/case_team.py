@@ -95,6 +95,15 @@ def cooperating_clause(provider_id: int):
     )
 
 
+def cooperating_ids(provider_id: int) -> Select:
+    """SQL: the ids of the intakes `cooperating_clause` admits, read from the case offices
+    (a few rows per office), not by testing every intake."""
+    return (select(CaseOffice.intake_id).join(Consent, Consent.intake_id == CaseOffice.intake_id)
+            .where(CaseOffice.provider_id == provider_id, CaseOffice.ended_at.is_(None),
+                   Consent.share_with_provider.is_(True), Consent.withdrawn_at.is_(None),
+                   Consent.multi_agency_meeting.is_(True)))
+
+
 def _may_name_offices(user: User, intake: Intake) -> bool:
     if user.role == "coordinator":
         return intake.provider_id is not None

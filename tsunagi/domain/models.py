@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 from typing import Annotated, Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, func, text
+from sqlalchemy import JSON, Boolean, Computed, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -144,6 +144,12 @@ class User(Base):
         return f"{self.id}:{self.session_epoch}"
 
 
+# The worklist's filters as its partial indexes say them (tsunagi.domain.worklist says the
+# same in its queries: a partial index serves a query whose condition has the same words).
+INTAKE_OPEN = "status NOT IN ('closed', 'interrupted', 'not_shared')"
+INTAKE_WAITING = "status IN ('received', 'returned', 'transferred')"
+
+
 class Intake(Base):
     """One resident's answers, the routing decision and the case's status.
 
@@ -155,9 +161,19 @@ class Intake(Base):
     # The waiting count of a notification (and the inbox's filters) read only the index.
     # The overdue count of the coordinator's dashboard reads waiting intakes by routing
     # time; its unique persons look up an earlier intake of the same contact.
+    # The worklist (tsunagi.domain.worklist) reads a page along an index in its order: an
+    # office's open cases, the coordinator's, an office's of one status; the board reads
+    # the waiting intakes oldest first (migration 0016).
     __table_args__ = (Index("ix_intake_provider_status", "provider_id", "status", "priority"),
                       Index("ix_intake_status_routed", "status", "priority", "routed_at", "provider_id", "created_at"),
-                      Index("ix_intake_contact_created", "contact_key", "created_at"))
+                      Index("ix_intake_contact_created", "contact_key", "created_at"),
+                      Index("ix_intake_worklist", "provider_id", "worklist_rank", "routed_at", "id",
+                            sqlite_where=text(INTAKE_OPEN), postgresql_where=text(INTAKE_OPEN)),
+                      Index("ix_intake_worklist_all", "worklist_rank", "routed_at", "id",
+                            sqlite_where=text(INTAKE_OPEN), postgresql_where=text(INTAKE_OPEN)),
+                      Index("ix_intake_worklist_status", "provider_id", "status", "worklist_rank", "routed_at", "id"),
+                      Index("ix_intake_waiting", "created_at", "id", "priority", "routed_at", "provider_id",
+                            sqlite_where=text(INTAKE_WAITING), postgresql_where=text(INTAKE_WAITING)))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
@@ -186,6 +202,9 @@ class Intake(Base):
     failed_contacts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     outcome: Mapped[str | None] = mapped_column(String(16))
     routed_at: Mapped[CreatedAt]
+    # Urgent first (0), then the others (1): the worklist's first key, kept by the database.
+    worklist_rank: Mapped[int] = mapped_column(Integer, Computed("CASE WHEN priority = 'urgent' THEN 0 ELSE 1 END",
+                                                                 persisted=True))
     # When retention erased the identifying fields and the answers (tsunagi.domain.retention).
     erased_at: Mapped[datetime | None] = mapped_column()
 

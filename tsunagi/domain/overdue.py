@@ -3,10 +3,11 @@ public holidays do not count), or a few hours when it is urgent."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 
 import holidays
+from sqlalchemy import and_, not_, or_
 
 from tsunagi.domain.models import Intake
 from tsunagi.domain.vocabulary import JST, WAITING
@@ -50,3 +51,32 @@ def is_overdue(intake: Intake, policy: Policy, now: datetime | None = None) -> b
     if intake.status not in WAITING or intake.provider_id is None:
         return False
     return (now or datetime.now(timezone.utc)) > deadline(intake, policy)
+
+
+def late_clause(policy: Policy, now: datetime | None = None):
+    """SQL: a waiting intake is past its deadline at `now` (`is_overdue` of each row), as
+    ranges of routing time: an urgent one routed `urgent_hours` ago; another routed on a
+    day whose deadline day has passed, or on a day due today at an earlier time of day
+    than now (the deadline keeps the time of day, `add_business_days`). The caller keeps to
+    waiting, routed intakes, in its own words for the status (said twice, a planner would
+    count its selectivity twice and expect few late rows)."""
+    now = now or datetime.now(timezone.utc)
+    local = now.astimezone(JST)
+    today = local.date()
+    # The last day whose intakes are all due before today (deadlines grow with routing time).
+    day = today
+    while add_business_days(datetime.combine(day, time(12), tzinfo=JST), policy.business_days).date() >= today:
+        day -= timedelta(days=1)
+    # Said as "not on time": most waiting intakes are late on a backlog.
+    since_midnight = local - datetime.combine(today, time.min, tzinfo=JST)
+    edges = []
+    boundary = day + timedelta(days=1)
+    while boundary <= today and add_business_days(
+            datetime.combine(boundary, time(12), tzinfo=JST), policy.business_days).date() == today:
+        start = datetime.combine(boundary, time.min, tzinfo=JST)
+        edges.append(and_(Intake.routed_at >= start, Intake.routed_at < start + since_midnight))
+        boundary += timedelta(days=1)
+    normal = Intake.routed_at >= datetime.combine(day + timedelta(days=1), time.min, tzinfo=JST)
+    on_time = or_(and_(Intake.priority == "urgent", Intake.routed_at >= now - timedelta(hours=policy.urgent_hours)),
+                  and_(Intake.priority != "urgent", and_(normal, not_(or_(*edges))) if edges else normal))
+    return not_(on_time)

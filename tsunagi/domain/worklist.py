@@ -4,9 +4,10 @@ page at a time with a keyset cursor, so a page costs the same at 500 cases as at
 The inbox pages and the provider API read it the same way."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, case, select, tuple_
+from sqlalchemy import Select, literal_column, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from tsunagi.domain import follow_up, intakes
@@ -16,6 +17,17 @@ from tsunagi.domain.vocabulary import STATUSES, typed
 PAGE_SIZE = 50
 # Not open: nothing more to do unless reopened. Shown only when asked for by status.
 ENDED = ("closed", "interrupted", "not_shared")
+
+
+def words(values) -> list:
+    """Fixed codes written into the SQL as literals, not bound: a partial index's condition
+    (`OPEN`) matches the query's only when the query says it in the same words."""
+    return [literal_column(f"'{v}'") for v in values]
+
+
+def is_open(table=Intake):
+    """The condition of the worklist's partial indexes (ix_intake_worklist*)."""
+    return table.status.not_in(words(ENDED))
 
 
 class BadCursor(ValueError):
@@ -28,35 +40,44 @@ class Page:
     next: str | None  # the cursor of the following page (the last intake's id), None on the last one
 
 
-def _rank(table=Intake):
-    return case((table.priority == "urgent", 0), else_=1)
-
-
 def _key(table=Intake):
-    return (_rank(table), table.routed_at, table.id)
+    return (table.worklist_rank, table.routed_at, table.id)
 
 
-def page(session: Session, query: Select, *, status: str | None = None, after: str | None = None,
-         size: int = PAGE_SIZE) -> Page:
-    """One page of `query` (intakes the reader may see, already filtered): open cases
-    unless a `status` is asked for, in worklist order, after the cursor `after`.
+def page(session: Session, query: Select | Sequence[Select], *, status: str | None = None,
+         after: str | None = None, size: int = PAGE_SIZE) -> Page:
+    """One page of `query` (intakes the reader may see, already filtered; or the parts whose
+    union they are, `access.visible_parts`): open cases unless a `status` is asked for, in
+    worklist order, after the cursor `after`. Each part reads one page along an index in
+    worklist order (ix_intake_worklist*): a page costs the same at any size; the parts'
+    pages are merged here.
 
     :raise BadCursor: `after` is not an intake id.
     :raise ValueError: `status` is not a status.
     """
     if status is not None and status not in STATUSES:
         raise ValueError(f"unknown status {status!r}")
-    query = query.where(Intake.status == status) if status else query.where(Intake.status.not_in(ENDED))
+    parts = [query] if isinstance(query, Select) else list(query)
     if after is not None:
         # The cursor is the last intake of the page before; rows compare with its stored
         # values (no timestamp goes through text or a time zone on the way).
         if not (isinstance(after, str) and 1 <= len(after) <= 32 and after.isalnum()):
             raise BadCursor(after)
+        # Only an intake the reader sees places the page: another's id gives nothing.
+        if not any(session.scalar(part.where(Intake.id == after).with_only_columns(Intake.id))
+                   for part in parts):
+            return Page(rows=[], next=None)
         last = aliased(Intake)
-        # Only an intake of the same office places the page: another's id gives nothing.
-        position = select(*_key(last)).where(last.id == after, last.provider_id == Intake.provider_id).scalar_subquery()
-        query = query.where(tuple_(*_key()) > position)
-    rows = list(session.scalars(query.order_by(*_key()).limit(size + 1)))
+        position = select(*_key(last)).where(last.id == after).scalar_subquery()
+        parts = [part.where(tuple_(*_key()) > position) for part in parts]
+    parts = [part.where(Intake.status == status) if status else part.where(is_open()) for part in parts]
+    found: dict[str, Intake] = {}
+    for part in parts:
+        for intake in session.scalars(part.order_by(*_key()).limit(size + 1)):
+            found[intake.id] = intake
+    rows = list(found.values())
+    if len(parts) > 1:
+        rows.sort(key=lambda i: (0 if i.priority == "urgent" else 1, i.routed_at, i.id))
     more = len(rows) > size
     rows = rows[:size]
     return Page(rows=rows, next=rows[-1].id if more else None)
