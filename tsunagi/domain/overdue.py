@@ -53,13 +53,19 @@ def is_overdue(intake: Intake, policy: Policy, now: datetime | None = None) -> b
     return (now or datetime.now(timezone.utc)) > deadline(intake, policy)
 
 
-def late_clause(policy: Policy, now: datetime | None = None):
-    """SQL: a waiting intake is past its deadline at `now` (`is_overdue` of each row), as
-    ranges of routing time: an urgent one routed `urgent_hours` ago; another routed on a
-    day whose deadline day has passed, or on a day due today at an earlier time of day
-    than now (the deadline keeps the time of day, `add_business_days`). The caller keeps to
-    waiting, routed intakes, in its own words for the status (said twice, a planner would
-    count its selectivity twice and expect few late rows)."""
+@dataclass(frozen=True)
+class Cutoffs:
+    """When waiting intakes are late at a moment, as ranges of routing time (the one rule
+    `late_clause` and the coordinator's count `reports.overdue_count` read): an urgent one
+    routed before `urgent_before`; another routed on a day up to `last_late_day` (Japan
+    time), or inside one of `edges` (the days due today, up to the time of day of now: the
+    deadline keeps the time of day, `add_business_days`)."""
+    urgent_before: datetime
+    last_late_day: date
+    edges: tuple[tuple[datetime, datetime], ...]
+
+
+def cutoffs(policy: Policy, now: datetime | None = None) -> Cutoffs:
     now = now or datetime.now(timezone.utc)
     local = now.astimezone(JST)
     today = local.date()
@@ -67,16 +73,25 @@ def late_clause(policy: Policy, now: datetime | None = None):
     day = today
     while add_business_days(datetime.combine(day, time(12), tzinfo=JST), policy.business_days).date() >= today:
         day -= timedelta(days=1)
-    # Said as "not on time": most waiting intakes are late on a backlog.
     since_midnight = local - datetime.combine(today, time.min, tzinfo=JST)
     edges = []
     boundary = day + timedelta(days=1)
     while boundary <= today and add_business_days(
             datetime.combine(boundary, time(12), tzinfo=JST), policy.business_days).date() == today:
         start = datetime.combine(boundary, time.min, tzinfo=JST)
-        edges.append(and_(Intake.routed_at >= start, Intake.routed_at < start + since_midnight))
+        edges.append((start, start + since_midnight))
         boundary += timedelta(days=1)
-    normal = Intake.routed_at >= datetime.combine(day + timedelta(days=1), time.min, tzinfo=JST)
-    on_time = or_(and_(Intake.priority == "urgent", Intake.routed_at >= now - timedelta(hours=policy.urgent_hours)),
+    return Cutoffs(now - timedelta(hours=policy.urgent_hours), day, tuple(edges))
+
+
+def late_clause(policy: Policy, now: datetime | None = None):
+    """SQL: a waiting intake is past its deadline at `now` (`is_overdue` of each row), by
+    `cutoffs`. The caller keeps to waiting, routed intakes, in its own words for the status
+    (said twice, a planner would count its selectivity twice and expect few late rows)."""
+    cut = cutoffs(policy, now)
+    edges = [and_(Intake.routed_at >= a, Intake.routed_at < b) for a, b in cut.edges]
+    # Said as "not on time": most waiting intakes are late on a backlog.
+    normal = Intake.routed_at >= datetime.combine(cut.last_late_day + timedelta(days=1), time.min, tzinfo=JST)
+    on_time = or_(and_(Intake.priority == "urgent", Intake.routed_at >= cut.urgent_before),
                   and_(Intake.priority != "urgent", and_(normal, not_(or_(*edges))) if edges else normal))
     return not_(on_time)

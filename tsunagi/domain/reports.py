@@ -322,34 +322,20 @@ def overdue_count(session: Session, start: date, end: date, policy: overdue.Poli
     days routed wholly before the cutoffs are read from the `waiting` tallies (a few rows per
     day of the period, however long the backlog); only the intakes routed on the days a
     cutoff falls in are counted from the index on (status, priority, routed_at)."""
-    local = now.astimezone(JST)
-    today = local.date()
-    urgent_cut = now - timedelta(hours=policy.urgent_hours)
-    urgent_day = day_of(urgent_cut)
-    # A normal intake routed at local time T on day D is late once D + n business days at T
-    # has passed: every day whose deadline day is before today (up to `day`), and on the
-    # days whose deadline day is today, those routed earlier in the day than now.
-    day = today
-    while overdue.add_business_days(datetime.combine(day, time(12), tzinfo=JST), policy.business_days).date() >= today:
-        day -= timedelta(days=1)
+    cut = overdue.cutoffs(policy, now)
+    urgent_day = day_of(cut.urgent_before)
     late = 0
     for table, column, a, b in _parts(start, end):
         for value, n in session.execute(select(table.value, func.sum(table.n)).where(
                 column >= a, column <= b, table.dimension == WAITING_TALLY).group_by(table.value)):
             priority, _, routed = value.partition(":")
             routed_on = date.fromisoformat(routed)
-            if routed_on < urgent_day if priority == "urgent" else routed_on <= day:
+            if routed_on < urgent_day if priority == "urgent" else routed_on <= cut.last_late_day:
                 late += int(n or 0)
     # The edge days, from the index: each range one seek of (status, priority, routed_at).
-    midnight = datetime.combine(urgent_day, time.min, tzinfo=JST)
-    edges = [(("urgent",), midnight, urgent_cut)]
     others = tuple(p for p in PRIORITIES if p != "urgent")
-    boundary = day + timedelta(days=1)
-    while boundary <= today and overdue.add_business_days(
-            datetime.combine(boundary, time(12), tzinfo=JST), policy.business_days).date() == today:
-        start_of = datetime.combine(boundary, time.min, tzinfo=JST)
-        edges.append((others, start_of, start_of + (local - datetime.combine(today, time.min, tzinfo=JST))))
-        boundary += timedelta(days=1)
+    edges = [(("urgent",), datetime.combine(urgent_day, time.min, tzinfo=JST), cut.urgent_before)]
+    edges += [(others, a, b) for a, b in cut.edges]
     since, until = _utc_bounds(start, end)
     for priorities, a, b in edges:
         if a < b:
