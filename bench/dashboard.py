@@ -212,6 +212,21 @@ def explain(app, url: str) -> None:
                 print("     ", " | ".join(str(c) for c in row))
 
 
+def report(results: dict[int, dict[str, tuple[float, float]]]) -> None:
+    """p50 and p95 of each page at each size, then the ratio of the largest size's p95 to
+    the smallest's (the goal's figure)."""
+    names = list(next(iter(results.values())))
+    width = max(len(n) for n in names)
+    for size, found in results.items():
+        for name, (p50, p95) in found.items():
+            print(f"{size:>9,} {name:<{width}} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
+    sizes = sorted(results)
+    if len(sizes) > 1:
+        small, large = sizes[0], sizes[-1]
+        for name in names:
+            print(f"{name:<{width}} p95 {large:,} / {small:,} = {results[large][name][1] / results[small][name][1]:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="PostgreSQL: each size gets the database <name>_<size> next to it")
@@ -241,15 +256,7 @@ def main() -> None:
         print(f"  seeded in {time.perf_counter() - started:.0f} s; tally rows: {tallies:,} days, {months:,} months")
         apps[size] = create_app({"DATABASE_URL": url, "TESTING": True, "RATELIMIT_ENABLED": False})
         explain(apps[size], "/provider/stats")
-    results = measure(apps, args.rounds)
-    for size in apps:
-        for name, (p50, p95) in results[size].items():
-            print(f"{size:>9,} {name:<5} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
-    sizes = sorted(results)
-    if len(sizes) > 1:
-        small, large = sizes[0], sizes[-1]
-        for name in URLS:
-            print(f"{name}: p95 {large:,} / {small:,} = {results[large][name][1] / results[small][name][1]:.2f}")
+    report(measure(apps, args.rounds))
     for app in apps.values():
         app.extensions["tsunagi.db"].kw["bind"].dispose()
 

@@ -11,34 +11,21 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.conftest import PASSWORD
-from tests.outreach.test_pwa_api import intake_body
-from tsunagi import create_app
-from tsunagi.domain import accounts, municipality
+from tests.outreach.test_pwa_api import intake_body, sqlite_app  # noqa: F401 (a fixture)
 from tsunagi.domain.models import AuditEvent
-from tsunagi.web.db import make_engine, upgrade, wait_for_deferred_writes
+from tsunagi.web.db import wait_for_deferred_writes
 
 
 @pytest.fixture
-def locked_app(tmp_path):
-    """An app on its own SQLite file (also when the suite runs on PostgreSQL: the lock under
-    test is SQLite's), with a busy timeout a waiting lookup would run into."""
-    path = tmp_path / "lookup.sqlite3"
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        municipality.apply(session, municipality.load_file(municipality.DEMO_FILE))
-        _user, token = accounts.create_user(session, "outreach-1", PASSWORD, "outreach_worker")
-        session.commit()
-    app = create_app({"DATABASE_URL": url, "TESTING": True, "SQLITE_BUSY_TIMEOUT_MS": 1500})
+def locked_app(sqlite_app):  # noqa: F811 (the imported fixture)
+    """The outreach tests' app on its own SQLite file (also when the suite runs on
+    PostgreSQL: the lock under test is SQLite's), with one intake submitted."""
+    app, path, engine, headers = sqlite_app
     client = app.test_client()
     made = client.post("/api/v1/intakes", json=intake_body(client),
-                       headers={"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())})
+                       headers={**headers, "Idempotency-Key": str(uuid.uuid4())})
     assert made.status_code == 201, made.json
-    yield app, path, engine, made.json
-    app.extensions["tsunagi.db"].kw["bind"].dispose()
-    engine.dispose()
+    return app, path, engine, made.json
 
 
 def lookups(engine) -> list[AuditEvent]:

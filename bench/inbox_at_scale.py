@@ -14,10 +14,10 @@ Pages: the inbox HTML first page (staff), the same filtered by status, its secon
 (the keyset `after` of the first), the inbox API first page and second page (bearer token),
 the search by phone number (POST, staff), the coordinator's board, and the counts CSV.
 
-    .venv/bin/python bench/inbox.py [--sizes 10000,1000000] [--rounds 30]
-    .venv/bin/python bench/inbox.py --sizes 10000,100000 --rounds 20      # a quick run
+    .venv/bin/python bench/inbox_at_scale.py [--sizes 10000,1000000] [--rounds 30]
+    .venv/bin/python bench/inbox_at_scale.py --sizes 10000,100000 --rounds 20      # a quick run
     createdb -h /tmp/pgmine -p 55490 -U postgres tsunagi_p3
-    .venv/bin/python bench/inbox.py --database-url \
+    .venv/bin/python bench/inbox_at_scale.py --database-url \
         "postgresql+psycopg://postgres@/tsunagi_p3?host=/tmp/pgmine&port=55490"
 """
 from __future__ import annotations
@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.dashboard import CSRF, PASSWORD, database_for, percentile, seed  # noqa: E402
+from bench.dashboard import CSRF, PASSWORD, database_for, percentile, report, seed  # noqa: E402
 from tsunagi import create_app  # noqa: E402
 from tsunagi.domain import accounts, intakes, municipality  # noqa: E402
 from tsunagi.domain.models import Intake, Provider  # noqa: E402
@@ -180,15 +180,7 @@ def main() -> None:
         print(f"{n:,} intakes: statements and plans")
         for name in PAGES:
             explain(size, name)
-    results = measure(sizes, args.rounds)
-    for n in sizes:
-        for name, (p50, p95) in results[n].items():
-            print(f"{n:>9,} {name:<12} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
-    ns = sorted(results)
-    if len(ns) > 1:
-        small, large = ns[0], ns[-1]
-        for name in PAGES:
-            print(f"{name:<12} p95 {large:,} / {small:,} = {results[large][name][1] / results[small][name][1]:.2f}")
+    report(measure(sizes, args.rounds))
     for size in sizes.values():
         size.engine.dispose()
 
