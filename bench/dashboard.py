@@ -212,6 +212,23 @@ def explain(app, url: str) -> None:
                 print("     ", " | ".join(str(c) for c in row))
 
 
+def arguments(doc: str) -> argparse.Namespace:
+    """The options every bench that seeds sizes takes."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--database-url", help="PostgreSQL: each size gets the database <name>_<size> next to it")
+    parser.add_argument("--sizes", default="10000,1000000")
+    parser.add_argument("--rounds", type=int, default=30)
+    return parser.parse_args()
+
+
+def after_load(engine) -> None:
+    """What autovacuum does after a bulk load on PostgreSQL (statistics, and the visibility
+    map an index-only scan needs); SQLite's planner statistics. Then the engine is closed."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"))
+    engine.dispose()
+
+
 def report(results: dict[int, dict[str, tuple[float, float]]]) -> None:
     """p50 and p95 of each page at each size, then the ratio of the largest size's p95 to
     the smallest's (the goal's figure)."""
@@ -228,11 +245,7 @@ def report(results: dict[int, dict[str, tuple[float, float]]]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", help="PostgreSQL: each size gets the database <name>_<size> next to it")
-    parser.add_argument("--sizes", default="10000,1000000")
-    parser.add_argument("--rounds", type=int, default=30)
-    args = parser.parse_args()
+    args = arguments(__doc__)
     apps = {}
     for size in sorted(int(s) for s in args.sizes.split(",")):
         url = database_for(args.database_url, size)
@@ -248,11 +261,7 @@ def main() -> None:
             session.commit()
             tallies = session.scalar(text("SELECT count(*) FROM report_tally"))
             months = session.scalar(text("SELECT count(*) FROM report_tally_month"))
-        # What autovacuum does after a bulk load on PostgreSQL (statistics, and the visibility
-        # map an index-only scan needs); SQLite's planner statistics.
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"))
-        engine.dispose()
+        after_load(engine)
         print(f"  seeded in {time.perf_counter() - started:.0f} s; tally rows: {tallies:,} days, {months:,} months")
         apps[size] = create_app({"DATABASE_URL": url, "TESTING": True, "RATELIMIT_ENABLED": False})
         explain(apps[size], "/provider/stats")

@@ -22,19 +22,18 @@ the search by phone number (POST, staff), the coordinator's board, and the count
 """
 from __future__ import annotations
 
-import argparse
 import random
 import statistics
 import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.dashboard import CSRF, PASSWORD, database_for, percentile, report, seed  # noqa: E402
+from bench.dashboard import CSRF, PASSWORD, after_load, arguments, database_for, percentile, report, seed  # noqa: E402
 from tsunagi import create_app  # noqa: E402
 from tsunagi.domain import accounts, intakes, municipality  # noqa: E402
 from tsunagi.domain.models import Intake, Provider  # noqa: E402
@@ -157,19 +156,13 @@ def prepare(url: str, size: int) -> str:
         ids = list(session.scalars(select(Intake.id).where(Intake.provider_id == busiest).limit(3)))
         session.execute(update(Intake).where(Intake.id.in_(ids)).values(contact_key=key))
         session.commit()
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"))
-    engine.dispose()
+    after_load(engine)
     print(f"  seeded in {time.perf_counter() - started:.0f} s; staff of {code} ({count:,} intakes)", flush=True)
     return token
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", help="PostgreSQL: each size gets the database <name>_<size> next to it")
-    parser.add_argument("--sizes", default="10000,1000000")
-    parser.add_argument("--rounds", type=int, default=30)
-    args = parser.parse_args()
+    args = arguments(__doc__)
     sizes: dict[int, Size] = {}
     for n in sorted(int(s) for s in args.sizes.split(",")):
         url = database_for(args.database_url, n)
