@@ -12,13 +12,14 @@ outcome today, how long they waited, whether they were returned or transferred.
 """
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from tsunagi.domain import overdue
@@ -137,17 +138,29 @@ def add(session: Session, counts: Mapping[tuple[date, str, str], int], *, months
     for (d, k, v), n in days.items():
         summed[(d.replace(day=1), k, v)] += n
     dialect = session.get_bind().dialect.name
+    for table, column, found in ((ReportTally, "day", days), (ReportTallyMonth, "month", summed if months else {})):
+        rows = [{column: d, "dimension": k, "value": v, "n": n} for (d, k, v), n in sorted(found.items()) if n]
+        if rows:
+            session.execute(_upsert(dialect, table, column), rows)
+
+
+@functools.cache
+def _upsert(dialect: str, table, column: str):
+    """The tally upsert of `table` for `dialect`, built once: a statement object keeps its
+    compiled form's cache key, so a submit does not work it out again."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    for table, column, found in ((ReportTally, "day", days), (ReportTallyMonth, "month", summed if months else {})):
-        rows = [{column: d, "dimension": k, "value": v, "n": n} for (d, k, v), n in sorted(found.items()) if n]
-        if not rows:
-            continue
-        statement = insert(table)
-        session.execute(statement.on_conflict_do_update(
-            index_elements=[column, "dimension", "value"], set_={"n": table.n + statement.excluded.n}), rows)
+    statement = insert(table)
+    return statement.on_conflict_do_update(index_elements=[column, "dimension", "value"],
+                                           set_={"n": table.n + statement.excluded.n})
+
+
+# Built once (its cache key with it): the latest other intake of a contact in a time range.
+_LATEST_OF_CONTACT = select(func.max(Intake.created_at)).where(
+    Intake.contact_key == bindparam("key"), Intake.created_at >= bindparam("since"),
+    Intake.created_at <= bindparam("until"), Intake.id != bindparam("id"))
 
 
 def _new_person_in(session: Session, intake: Intake, day: date) -> list[str]:
@@ -157,9 +170,8 @@ def _new_person_in(session: Session, intake: Intake, day: date) -> list[str]:
         return list(PERSON_SCOPES)  # no contact kept: each such intake is one person
     starts = {scope: _utc_bounds(period(scope, day).start, day)[0] for scope in PERSON_SCOPES}
     # Every other intake stored so far came first (two in one transaction share its time).
-    latest = session.scalar(select(func.max(Intake.created_at)).where(
-        Intake.contact_key == intake.contact_key, Intake.created_at >= min(starts.values()),
-        Intake.created_at <= intake.created_at, Intake.id != intake.id))
+    latest = session.scalar(_LATEST_OF_CONTACT, {"key": intake.contact_key, "since": min(starts.values()),
+                                                 "until": intake.created_at, "id": intake.id})
     if latest is not None and latest.tzinfo is None:
         latest = latest.replace(tzinfo=timezone.utc)
     return [scope for scope, since in starts.items() if latest is None or latest < since]

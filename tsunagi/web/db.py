@@ -13,21 +13,32 @@ from datetime import datetime, timezone
 import click
 from flask import Flask, current_app, g
 from flask.cli import AppGroup
-from sqlalchemy import Engine, create_engine, event, insert
+from sqlalchemy import Engine, create_engine, event, insert, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tsunagi.domain import ROOT
+from tsunagi.web.writer_queue import WriterQueue, connection_class
 
 MIGRATIONS = ROOT / "migrations"
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = 5000, **kwargs) -> Engine:
+def make_engine(url: str, *, busy_timeout_ms: int = 5000, writer_queue: bool = False,
+                cache_kib: int | None = None, **kwargs) -> Engine:
     """Create an engine; on SQLite, set busy_timeout first, then WAL and foreign keys.
 
     busy_timeout must come before journal_mode: switching to WAL needs a lock, and
     without the timeout a second worker starting at the same moment fails at once.
+
+    `writer_queue`: on an SQLite file, write transactions take turns
+    (tsunagi.web.writer_queue) instead of polling for the lock. `cache_kib`: SQLite's page
+    cache per connection (None: SQLite's default).
     """
+    parsed = make_url(url)
+    if writer_queue and parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        queue = WriterQueue(os.path.abspath(parsed.database))
+        kwargs["connect_args"] = {**kwargs.get("connect_args", {}),
+                                  "factory": connection_class(queue, busy_timeout_ms)}
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
 
@@ -37,6 +48,8 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000, **kwargs) -> Engine:
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA foreign_keys = ON")
+            if cache_kib is not None:
+                cursor.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
             cursor.close()
 
     return engine
@@ -66,6 +79,8 @@ class Database:
             app.config["DATABASE_URL"],
             busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"],
             pool_pre_ping=True,
+            writer_queue=True,
+            cache_kib=int(app.config["SQLITE_CACHE_KIB"]),
         )
         app.extensions["tsunagi.db"] = sessionmaker(engine, expire_on_commit=False)
         app.teardown_appcontext(self._close)
@@ -96,6 +111,11 @@ class Database:
             session.execute(statement)
             session.commit()
             return
+        make = current_app.extensions["tsunagi.db"]
+        if _writing_later():
+            # Rows already wait for the lock: this one queues behind them at once.
+            _later(make, statement)
+            return
         conn = session.connection()
         waits = int(current_app.config["SQLITE_BUSY_TIMEOUT_MS"])
         conn.exec_driver_sql(f"PRAGMA busy_timeout = {QUICK_WRITE_MS}")
@@ -108,7 +128,7 @@ class Database:
             conn.exec_driver_sql(f"PRAGMA busy_timeout = {waits}")  # the lock is held: the commit waits for nothing
             session.commit()
             return
-        _later(current_app.extensions["tsunagi.db"], statement)
+        _later(make, statement)
 
     @staticmethod
     def _close(_exc: BaseException | None) -> None:
@@ -141,6 +161,12 @@ def _later(make: sessionmaker, statement) -> None:
             _pending.clear()
         _pending[:] = [f for f in _pending if not f.done()]
         _pending.append(_writer.submit(_write_later, make, statement))
+
+
+def _writing_later() -> bool:
+    """Whether this process's writer thread still has rows to write (it waits for the lock)."""
+    with _writer_lock:
+        return _writer_pid == os.getpid() and any(not f.done() for f in _pending)
 
 
 def wait_for_deferred_writes(timeout: float | None = None) -> None:
