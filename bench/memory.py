@@ -79,8 +79,23 @@ def all_workers(port: int, timeout: float = 120) -> list[int]:
     while True:
         found = workers_of(gunicorn_master(port))
         if len(found) >= wanted or time.monotonic() > deadline:
-            return found
+            return settled(found, deadline)
         time.sleep(0.1)
+
+
+def settled(pids: list[int], deadline: float) -> list[int]:
+    """`pids` once each one's RSS has stayed the same for a second: a worker's warm-up
+    (gunicorn's post_worker_init, before it accepts a connection) is over, so its idle RSS
+    includes it."""
+    last, steady_since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        now = [rss_kib(pid)["VmRSS"] for pid in pids]
+        if now != last:
+            last, steady_since = now, time.monotonic()
+        elif time.monotonic() - steady_since >= 1.0:
+            break
+        time.sleep(0.1)
+    return pids
 
 
 def rss_kib(pid: int) -> dict[str, int]:

@@ -14,7 +14,7 @@ from tsunagi import create_app
 from tsunagi.domain import municipality
 from tsunagi.domain.models import AuditEvent
 from tsunagi.web.db import make_engine, upgrade
-from tsunagi.web.warm import warm_master, warm_worker
+from tsunagi.web.warm import rehearse_submit, warm_master, warm_worker
 
 
 def counts(engine) -> dict:
@@ -35,10 +35,15 @@ def test_warming_fills_caches_writes_nothing_and_keeps_no_connection(tmp_path, c
     served = app.extensions["tsunagi.db"].kw["bind"]
     with caplog.at_level(logging.WARNING):
         warm_master(app)
+        assert served.pool.checkedout() == 0 and served.pool.checkedin() == 0  # disposed: nothing to inherit
+        compiled = len(served._compiled_cache)
         warm_worker(app)
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
     assert len(app.jinja_env.cache) > 10  # templates compiled before any request
-    assert served.pool.checkedout() == 0 and served.pool.checkedin() == 0  # disposed: nothing to inherit
+    # The worker rehearsed a submit: its inserts (intake, consent, tallies, follow-up, the
+    # office's webhook event) are compiled, and none of them was kept.
+    assert len(served._compiled_cache) > compiled
+    assert served.pool.checkedout() == 0
     after = counts(engine)
     # The only rows: the write-once records a first form request stores (the consent text
     # in every locale, the form version, the hash pepper if none was made yet); a second
@@ -48,6 +53,26 @@ def test_warming_fills_caches_writes_nothing_and_keeps_no_connection(tmp_path, c
     assert counts(engine) == after
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+    engine.dispose()
+
+
+def test_a_rehearsed_submit_keeps_nothing(tmp_path):
+    url = f"sqlite:///{tmp_path / 'rehearse.sqlite3'}"
+    upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        municipality.apply(session, municipality.load_file(municipality.DEMO_FILE))
+        session.commit()
+    app = create_app({"DATABASE_URL": url, "TESTING": True})
+    assert rehearse_submit(app)  # once for the write-once rows (consent text, pepper)
+    before = counts(engine)
+    assert rehearse_submit(app)
+    assert counts(engine) == before
+    assert before["intake"] == 0 and before["report_tally"] == 0 and before["outbox_message"] == 0
+    with Session(engine) as session:  # without an outreach location there is nothing to rehearse
+        session.execute(text("UPDATE location SET active = 0 WHERE kind = 'outreach'"))
+        session.commit()
+    assert not rehearse_submit(app)
     engine.dispose()
 
 

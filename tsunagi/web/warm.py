@@ -15,6 +15,7 @@ The engine is disposed afterwards, so no worker inherits a connection.
 """
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 
 from sqlalchemy import inspect
@@ -52,10 +53,60 @@ def warm_master(app) -> None:
 
 
 def warm_worker(app) -> None:
-    """In each worker after the fork: the dictionary's pages, mapped in the master, are
-    mapped into this process by a first use (a file mapping is not copied by fork)."""
+    """In each worker after the fork, before it accepts a connection: the dictionary's
+    pages, mapped in the master, are mapped into this process by a first use (a file
+    mapping is not copied by fork), and one submit is rehearsed and rolled back
+    (`rehearse_submit`)."""
     if "tsunagi.db" not in getattr(app, "extensions", {}):
         return
     from tsunagi.domain import furigana
 
     furigana.Reader().segments("相談窓口の受付時間 住所 電話番号")
+    rehearse_submit(app)
+
+
+# A submit as the outreach app sends it, with nothing about anyone: the answers of the
+# form's first example, consent to share (so it is routed and an office is told), no contact.
+REHEARSAL = {"form_id": "intake-default", "locale": "ja", "channel": "outreach",
+             "answers": {"subject": "self", "age_band": "65_plus", "concerns": ["elder_care"], "danger_now": "no"},
+             "consent": {"mode": "self", "scopes": {"share_with_provider": True, "multi_agency_meeting": False,
+                                                    "contact_methods": []}}}
+
+
+def rehearse_submit(app) -> bool:
+    """Run the API's submit once in this process and roll it back: validation, consent,
+    triage, routing, sealing, the follow-up secrets and QR code, the receipt, the tallies
+    and the notification are done as for a resident and nothing is kept (no row, no mail:
+    mail is sent only after a commit). A worker's first resident no longer waits for the
+    statements to be compiled and the libraries' code to be paged in, and that memory is
+    the worker's before it is counted as idle. Needs an active outreach location; without
+    one (or an unmigrated database) there is nothing to rehearse. Returns whether it ran."""
+    from sqlalchemy import select
+
+    from api.intakes import _create_intake
+    from forms.spec import load_consent
+    from tsunagi.domain.models import Location
+    from tsunagi.web.context import consent_text, notify_after_submit
+    from tsunagi.web.extensions import db
+
+    engine = app.extensions["tsunagi.db"].kw["bind"]
+    if not inspect(engine).has_table("location"):
+        return False
+    with app.test_request_context("/api/v1/intakes", method="POST"):
+        session = db.session
+        try:
+            code = session.scalar(select(Location.code).where(Location.kind == "outreach", Location.active.is_(True))
+                                  .order_by(Location.id).limit(1))
+            if code is None:
+                return False
+            body = {**REHEARSAL, "location": code,
+                    "consent": {**REHEARSAL["consent"], "version": consent_text(session, load_consent(), "ja")[1]}}
+            _, intake = _create_intake(None, body)
+            notify_after_submit(session, intake)
+            session.flush()
+        except Exception as exc:  # a refusal (another form, another consent text) or the database
+            logging.getLogger(__name__).info("no submit rehearsed: %r", exc)
+            return False
+        finally:
+            session.rollback()
+    return True
