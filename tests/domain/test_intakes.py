@@ -41,3 +41,32 @@ def test_invalid_answers_store_nothing(session, make_intake):
         make_intake(answers={"subject": "self"})
     session.rollback()
     assert session.scalars(select(Intake)).all() == []
+
+
+def test_probable_duplicates_are_the_same_contact_within_the_window(session, make_intake):
+    """Flagged among the reader's intakes: the same phone number within the window, on
+    either side and at its very edge, never the intake itself, never another number."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from tsunagi.domain.intakes import duplicates_among
+    from tsunagi.domain.models import Intake
+
+    made = [make_intake().intake for _ in range(4)]
+    other = make_intake().intake
+    other.contact_key = "another number"
+    start = made[0].created_at
+    for intake, days in zip(made, (0, 30, 60, 61)):
+        intake.created_at = start + timedelta(days=days)
+    other.created_at = start
+    session.commit()
+    found = duplicates_among(session, select(Intake), made + [other], days=30)
+    first, month, two_months, later = (i.id for i in made)
+    assert found[first] == [month]
+    assert found[month] == [first, two_months]  # 30 days each way: the edges count
+    assert found[two_months] == [month, later]
+    assert found[later] == [two_months]
+    assert found[other.id] == []
+    # Only among what the reader may read.
+    assert duplicates_among(session, select(Intake).where(Intake.id != month), [made[0]], days=30)[first] == []

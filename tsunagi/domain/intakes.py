@@ -5,6 +5,7 @@ Takes a SQLAlchemy `Session`; the caller commits.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Callable, Mapping
@@ -153,11 +154,20 @@ def duplicates_among(session: Session, readable: Select, rows: list[Intake], day
         .where(Intake.contact_key.in_(keys), Intake.created_at >= min(times) - window,
                Intake.created_at <= max(times) + window)
         .order_by(Intake.created_at)))
+    # Grouped by contact, in time order: each row takes the slice of its own contact's
+    # intakes within the window (bisected), not a pass over all of them.
+    by_key: dict[str, tuple[list, list[str]]] = {}
+    for other in others:
+        times_ids = by_key.setdefault(other.contact_key, ([], []))
+        times_ids[0].append(other.created_at)
+        times_ids[1].append(other.id)
     found: dict[str, list[str]] = {}
     for intake in rows:
-        if intake.contact_key:
-            found[intake.id] = [o.id for o in others if o.contact_key == intake.contact_key and o.id != intake.id
-                                and abs(o.created_at - intake.created_at) <= window]
+        key, at, own = intake.contact_key, intake.created_at, intake.id
+        if key:
+            at_times, ids = by_key.get(key, ([], []))
+            start, end = bisect_left(at_times, at - window), bisect_right(at_times, at + window)
+            found[own] = [i for i in ids[start:end] if i != own]
     return found
 
 

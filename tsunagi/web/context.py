@@ -36,9 +36,18 @@ from tsunagi.web.i18n import gettext_in
 def consent_text(session: Session, spec, locale: str) -> tuple[list[str], str]:
     """A consent text (`forms.spec.ConsentSpec`, current or archived) as the resident reads
     it in `locale`, and its hash: the one rendering of the kiosk, the outreach app's form
-    and the API's check of a text shown offline."""
+    and the API's check of a text shown offline. Rendered once per text, language and
+    what it names (catalogs change only with a restart)."""
     params = text_params(session, locale, int(current_app.config["RETENTION_DAYS_AFTER_END"]))
-    return render_text(spec.paragraphs, gettext_in(locale), params)
+    texts = current_app.extensions.setdefault("tsunagi.consent_texts", {})
+    key = (spec.id, spec.version, tuple(spec.paragraphs), locale, tuple(sorted(params.items())))
+    found = texts.get(key)
+    if found is None:
+        if len(texts) >= 256:  # another municipality name or retention: old ones go
+            texts.clear()
+        paragraphs, digest = render_text(spec.paragraphs, gettext_in(locale), params)
+        found = texts[key] = (tuple(paragraphs), digest)
+    return list(found[0]), found[1]
 
 
 def staff_inbox(bp: Blueprint, endpoint: str) -> None:

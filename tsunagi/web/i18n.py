@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from flask import Blueprint, Flask, current_app, request
-from flask_babel import force_locale, get_locale, gettext, pgettext
+from flask_babel import force_locale, get_locale, get_translations, gettext, pgettext
 
 from tsunagi.domain import TRANSLATIONS
 from tsunagi.domain.vocabulary import ACTION_LABELS, JST, LOCALES, OUTCOME_LABELS, RETURN_REASONS, STATUS_LABELS
@@ -60,11 +60,18 @@ def spec_gettext(message: str) -> str:
 
 def gettext_in(locale: str):
     """A gettext bound to `locale`, for rendering stored reasons for another reader
-    (`spec_gettext`: Yes and No as the form spec means them)."""
+    (`spec_gettext`: Yes and No as the form spec means them). The catalog is looked up
+    once, at the first message, not once per message."""
+    from forms.extract import spec_context
+
+    catalog = []
 
     def translate(message: str) -> str:
-        with force_locale(locale):
-            return spec_gettext(message)
+        if not catalog:
+            with force_locale(locale):
+                catalog.append(get_translations())
+        context = spec_context(message)
+        return catalog[0].upgettext(context, message) if context else catalog[0].ugettext(message)
 
     return translate
 
