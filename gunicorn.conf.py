@@ -1,5 +1,7 @@
 """gunicorn settings for tsunagi. Run migrations (`flask --app wsgi db upgrade`) before
 starting: script/server does."""
+import ctypes
+import ctypes.util
 import os
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
@@ -15,6 +17,15 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "6"))
 # A request never runs longer: tsunagi.domain.idempotency.STALE_AFTER (45 s) relies on it.
 timeout = 30
+# glibc gives each thread that allocates its own malloc arena (up to 8 per core), and a
+# worker's threads each grew one: after 10,000 submits a worker's RSS was 10.2% above idle,
+# with 2 arenas 8.6% (bench/memory.py, docs/performance.md, Memory). Set in the master, so
+# every worker's threads share two; MALLOC_ARENA_MAX in the environment still decides.
+if "MALLOC_ARENA_MAX" not in os.environ:
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt(-8, 2)  # M_ARENA_MAX
+    except (OSError, AttributeError):  # not glibc: its allocator has no such setting
+        pass
 # gunicorn's threaded worker, answering its own refusals (limits below, malformed
 # requests) in problem+json like the app does.
 worker_class = "tsunagi.web.gunicorn_worker.ProblemThreadWorker"

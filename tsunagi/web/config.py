@@ -13,11 +13,6 @@ from tsunagi.domain import ROOT, sealed
 DEFAULTS = {
     "DATABASE_URL": None,  # default: SQLite file in the instance folder
     "SQLITE_BUSY_TIMEOUT_MS": 5000,
-    # SQLite's page cache per connection (each gunicorn thread holds one). SQLite's own
-    # default is 2 MiB; pages it no longer holds come from the operating system's file
-    # cache, which the workers share. 1 MiB kept a worker's RSS within 10% of idle after
-    # 10,000 submits (bench/memory.py, docs/performance.md).
-    "SQLITE_CACHE_KIB": 1024,
     "DEMO": False,
     # Keys that seal personal data at rest (tsunagi.domain.sealed): comma-separated, the
     # first encrypts. Or DATA_KEYS_FILE, a file outside the database holding them.

@@ -23,16 +23,14 @@ from tsunagi.web.writer_queue import WriterQueue, connection_class
 MIGRATIONS = ROOT / "migrations"
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = 5000, writer_queue: bool = False,
-                cache_kib: int | None = None, **kwargs) -> Engine:
+def make_engine(url: str, *, busy_timeout_ms: int = 5000, writer_queue: bool = False, **kwargs) -> Engine:
     """Create an engine; on SQLite, set busy_timeout first, then WAL and foreign keys.
 
     busy_timeout must come before journal_mode: switching to WAL needs a lock, and
     without the timeout a second worker starting at the same moment fails at once.
 
     `writer_queue`: on an SQLite file, write transactions take turns
-    (tsunagi.web.writer_queue) instead of polling for the lock. `cache_kib`: SQLite's page
-    cache per connection (None: SQLite's default).
+    (tsunagi.web.writer_queue) instead of polling for the lock.
     """
     parsed = make_url(url)
     if writer_queue and parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
@@ -48,8 +46,6 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000, writer_queue: bool = F
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA foreign_keys = ON")
-            if cache_kib is not None:
-                cursor.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
             cursor.close()
 
     return engine
@@ -80,7 +76,6 @@ class Database:
             busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"],
             pool_pre_ping=True,
             writer_queue=True,
-            cache_kib=int(app.config["SQLITE_CACHE_KIB"]),
         )
         app.extensions["tsunagi.db"] = sessionmaker(engine, expire_on_commit=False)
         app.teardown_appcontext(self._close)
