@@ -12,7 +12,8 @@ all of them alike), p50 and p95, and the ratio of the largest size to the smalle
 
 Pages: the inbox HTML first page (staff), the same filtered by status, its second page
 (the keyset `after` of the first), the inbox API first page and second page (bearer token),
-the search by phone number (POST, staff), the coordinator's board, and the counts CSV.
+the search by phone number (POST, staff), the coordinator's inbox filtered by status (HTML,
+and the API with the coordinator's token), the coordinator's board, and the counts CSV.
 
     .venv/bin/python bench/inbox_at_scale.py [--sizes 10000,1000000] [--rounds 30]
     .venv/bin/python bench/inbox_at_scale.py --sizes 10000,100000 --rounds 20      # a quick run
@@ -50,6 +51,8 @@ PAGES = {
     "api": ("token", "GET", "/api/v1/inbox"),
     "api_page2": ("token", "GET", "/api/v1/inbox?after={after}"),
     "search": ("staff", "POST", "/provider/search"),
+    "coord_status": ("coordinator", "GET", "/provider/?status=received"),
+    "coord_api_status": ("coordinator_token", "GET", "/api/v1/inbox?status=closed"),
     "board": ("coordinator", "GET", "/provider/board"),
     "counts": ("coordinator", "GET", "/provider/stats?format=csv"),
 }
@@ -67,12 +70,12 @@ def sign_in(app, username: str):
 class Size:
     """One size's app, its signed-in clients and what the requests need."""
 
-    def __init__(self, url: str, token: str):
+    def __init__(self, url: str, tokens: dict[str, str]):
         self.app = create_app({"DATABASE_URL": url, "TESTING": True, "RATELIMIT_ENABLED": False})
         self.engine = self.app.extensions["tsunagi.db"].kw["bind"]
         self.clients = {"staff": sign_in(self.app, STAFF), "coordinator": sign_in(self.app, COORDINATOR),
-                        "token": self.app.test_client()}
-        self.headers = {"token": {"Authorization": f"Bearer {token}"}}
+                        "token": self.app.test_client(), "coordinator_token": self.app.test_client()}
+        self.headers = {who: {"Authorization": f"Bearer {token}"} for who, token in tokens.items()}
         first = self.clients["token"].get("/api/v1/inbox", headers=self.headers["token"]).get_json()
         self.after = first["next"] or ""
         self.csrf = CSRF.search(self.clients["staff"].get("/provider/").text).group(1)
@@ -135,14 +138,15 @@ def measure(sizes: dict[int, Size], rounds: int) -> dict:
                 for name in PAGES} for n in sizes}
 
 
-def prepare(url: str, size: int) -> str:
-    """Seed `size` intakes; the staff of the busiest office; returns the staff's API token."""
+def prepare(url: str, size: int) -> dict[str, str]:
+    """Seed `size` intakes; the staff of the busiest office; returns the API tokens of the
+    staff ("token") and of the coordinator ("coordinator_token")."""
     upgrade(url)
     engine = make_engine(url)
     started = time.perf_counter()
     with Session(engine) as session:
         municipality.apply(session, municipality.load_file(municipality.DEMO_FILE))
-        accounts.create_user(session, COORDINATOR, PASSWORD, "coordinator")
+        _user, coordinator_token = accounts.create_user(session, COORDINATOR, PASSWORD, "coordinator")
         session.commit()
         seed(session, size, random.Random(size))
         session.commit()
@@ -158,7 +162,7 @@ def prepare(url: str, size: int) -> str:
         session.commit()
     after_load(engine)
     print(f"  seeded in {time.perf_counter() - started:.0f} s; staff of {code} ({count:,} intakes)", flush=True)
-    return token
+    return {"token": token, "coordinator_token": coordinator_token}
 
 
 def main() -> None:
@@ -167,8 +171,7 @@ def main() -> None:
     for n in sorted(int(s) for s in args.sizes.split(",")):
         url = database_for(args.database_url, n)
         print(f"{n:,} intakes on {url.split(':')[0]}", flush=True)
-        token = prepare(url, n)
-        sizes[n] = Size(url, token)
+        sizes[n] = Size(url, prepare(url, n))
     for n, size in sizes.items():
         print(f"{n:,} intakes: statements and plans")
         for name in PAGES:

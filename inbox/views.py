@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select, tuple_
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, load_only
 
 from forms.builder import KioskDeviceForm, LoginForm, WebhookForm
 from inbox import bp
@@ -625,22 +625,20 @@ BOARD_PAGE = 100
 
 def _board_part(condition, after: str | None):
     """One section of the board: the waiting intakes of `condition` oldest first, a page at
-    a time after the intake `after` (keyset: received time, then id), with the section's total."""
+    a time after the intake `after` (keyset: received time, then id)."""
     # The waiting intakes in the words of their partial index (ix_intake_waiting).
-    waiting = (Intake.status.in_(worklist.words(sorted(WAITING))), condition)
-    # Counted along the index on (status, priority, routed_at): the coordinator's filter
-    # (routed intakes only) said so that SQLite does not read it as a range of provider ids.
-    total = db.session.scalar(select(func.count()).select_from(Intake)
-                              .where(*waiting, func.coalesce(Intake.provider_id, 0) != 0))
-    query = access.visible_intakes(current_user).where(*waiting)
+    query = access.visible_intakes(current_user).where(Intake.status.in_(worklist.words(sorted(WAITING))), condition)
     if after is not None:
         if not (1 <= len(after) <= 32 and after.isalnum()):
             abort(400)
         last = aliased(Intake)
         query = query.where(tuple_(Intake.created_at, Intake.id) >
                             select(last.created_at, last.id).where(last.id == after).scalar_subquery())
-    rows = list(db.session.scalars(query.order_by(Intake.created_at, Intake.id).limit(BOARD_PAGE + 1)))
-    return rows[:BOARD_PAGE], (rows[BOARD_PAGE - 1].id if len(rows) > BOARD_PAGE else None), total
+    # Only what the board shows and the overdue rule reads: no personal data is opened.
+    rows = list(db.session.scalars(query.order_by(Intake.created_at, Intake.id).limit(BOARD_PAGE + 1).options(
+        load_only(Intake.id, Intake.created_at, Intake.status, Intake.priority, Intake.routed_at,
+                  Intake.provider_id, raiseload=True))))
+    return rows[:BOARD_PAGE], (rows[BOARD_PAGE - 1].id if len(rows) > BOARD_PAGE else None)
 
 
 @bp.get("/board")
@@ -653,9 +651,12 @@ def board():
     now = datetime.now(timezone.utc)
     policy = overdue_policy()
     args = {k: request.args.get(k) or None for k in ("urgent_after", "late_after")}
-    urgent, urgent_next, urgent_total = _board_part(Intake.priority == "urgent", args["urgent_after"])
-    found, late_next, late_total = _board_part(overdue.late_clause(policy, now), args["late_after"])
+    urgent, urgent_next = _board_part(Intake.priority == "urgent", args["urgent_after"])
+    found, late_next = _board_part(overdue.late_clause(policy, now), args["late_after"])
     late = [(i, overdue.deadline(i, policy)) for i in found if overdue.is_overdue(i, policy, now)]
+    # The totals from the waiting tallies (a few rows per day, however many intakes wait).
+    urgent_total = reports.waiting_total(db.session, "urgent")
+    late_total = reports.overdue_total(db.session, policy, now)
 
     def following(key: str, value: str | None) -> str | None:
         return url_for("inbox.board", **{k: v for k, v in args.items() if v and k != key}, **{key: value}) \

@@ -163,7 +163,8 @@ class Intake(Base):
     # time; its unique persons look up an earlier intake of the same contact.
     # The worklist (tsunagi.domain.worklist) reads a page along an index in its order: an
     # office's open cases, the coordinator's, an office's of one status; the board reads
-    # the waiting intakes oldest first (migration 0016).
+    # the waiting intakes oldest first (migration 0016); the coordinator's routed intakes
+    # of one status (0017).
     __table_args__ = (Index("ix_intake_provider_status", "provider_id", "status", "priority"),
                       Index("ix_intake_status_routed", "status", "priority", "routed_at", "provider_id", "created_at"),
                       Index("ix_intake_contact_created", "contact_key", "created_at"),
@@ -172,6 +173,9 @@ class Intake(Base):
                       Index("ix_intake_worklist_all", "worklist_rank", "routed_at", "id",
                             sqlite_where=text(INTAKE_OPEN), postgresql_where=text(INTAKE_OPEN)),
                       Index("ix_intake_worklist_status", "provider_id", "status", "worklist_rank", "routed_at", "id"),
+                      Index("ix_intake_worklist_status_all", "status", "worklist_rank", "routed_at", "id",
+                            sqlite_where=text("provider_id IS NOT NULL"),
+                            postgresql_where=text("provider_id IS NOT NULL")),
                       Index("ix_intake_waiting", "created_at", "id", "priority", "routed_at", "provider_id",
                             sqlite_where=text(INTAKE_WAITING), postgresql_where=text(INTAKE_WAITING)))
 

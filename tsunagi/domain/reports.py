@@ -358,6 +358,25 @@ def overdue_count(session: Session, start: date, end: date, policy: overdue.Poli
     return late
 
 
+def waiting_total(session: Session, priority: str) -> int:
+    """Intakes of `priority` waiting now for acceptance, whenever they were received (the
+    coordinator's board): the sum of their `waiting` month tallies (a few rows a month,
+    however many intakes wait)."""
+    return int(session.scalar(select(func.sum(ReportTallyMonth.n)).where(
+        ReportTallyMonth.dimension == WAITING_TALLY, ReportTallyMonth.value.startswith(f"{priority}:"))) or 0)
+
+
+def overdue_total(session: Session, policy: overdue.Policy, now: datetime) -> int:
+    """Intakes waiting now past their deadline, whenever they were received (the
+    coordinator's board): `overdue_count` over every day the tallies hold, each end found
+    by one seek of their primary key."""
+    first = session.scalar(select(func.min(ReportTally.day)))
+    if first is None:
+        return 0
+    last = session.scalar(select(func.max(ReportTally.day)))
+    return overdue_count(session, first, max(last, day_of(now)), policy, now)
+
+
 # --- small-count suppression ---------------------------------------------------------
 
 SHOWN, PRIMARY, SECONDARY = "shown", "primary", "secondary"
