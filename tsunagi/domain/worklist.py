@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Select, literal_column, select, tuple_
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, defer
 
 from tsunagi.domain import follow_up, intakes
 from tsunagi.domain.models import FollowUp, Intake
@@ -44,6 +44,12 @@ def _key(table=Intake):
     return (table.worklist_rank, table.routed_at, table.id)
 
 
+# A worklist row shows nothing identifying: the name, contact and free text of its intakes
+# are not read, so not decrypted (reading one would raise: a list never opens them).
+UNOPENED = (defer(Intake.name, raiseload=True), defer(Intake.contact, raiseload=True),
+            defer(Intake.free_text, raiseload=True))
+
+
 def page(session: Session, query: Select | Sequence[Select], *, status: str | None = None,
          after: str | None = None, size: int = PAGE_SIZE) -> Page:
     """One page of `query` (intakes the reader may see, already filtered; or the parts whose
@@ -73,7 +79,7 @@ def page(session: Session, query: Select | Sequence[Select], *, status: str | No
     parts = [part.where(Intake.status == status) if status else part.where(is_open()) for part in parts]
     found: dict[str, Intake] = {}
     for part in parts:
-        for intake in session.scalars(part.order_by(*_key()).limit(size + 1)):
+        for intake in session.scalars(part.order_by(*_key()).limit(size + 1).options(*UNOPENED)):
             found[intake.id] = intake
     rows = list(found.values())
     if len(parts) > 1:

@@ -132,9 +132,12 @@ class Database:
             session.close()
 
 
-# How long a read's audit row waits for SQLite's write lock in the request before it is left
-# for after the answer: a commit of another request takes a few milliseconds.
-QUICK_WRITE_MS = 20
+# How long a read's audit row waits for the writers' turn and SQLite's write lock in the
+# request before it is left to the writer thread: not at all. With 20 ms, a lookup while a
+# submit of its worker waited for the lock waited twice that, for the turn and then for
+# the lock (follow-up lookup p99 88-108 ms, bench/stall.py); the row is as good written
+# a moment later by the writer thread, with the time of the read.
+QUICK_WRITE_MS = 0
 LATER_ATTEMPTS = 12  # each waits up to SQLITE_BUSY_TIMEOUT_MS for the lock
 
 

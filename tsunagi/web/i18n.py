@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint, Flask, current_app, request
+from flask import Blueprint, Flask, current_app, g, request
 from flask_babel import force_locale, get_locale, get_translations, gettext, pgettext
 
 from tsunagi.domain import TRANSLATIONS
@@ -129,11 +129,36 @@ def require_translations(msgids: list[str], what: str) -> None:
             "after translating):\n" + "\n".join(lines))
 
 
+def _catalog():
+    """`get_translations()`, kept on the request for the locale it was found for. The locale
+    is Flask-Babel's per-request one (`g._flask_babel.babel_locale`, which `force_locale`
+    replaces and puts back): another locale object, or none yet, looks the catalog up again."""
+    state = g.get("_flask_babel")
+    locale = getattr(state, "babel_locale", None)
+    kept = g.get("_tsunagi_catalog")
+    if kept is not None and locale is not None and kept[0] is locale:
+        return kept[1]
+    translations = get_translations()
+    state = g.get("_flask_babel")
+    g._tsunagi_catalog = (getattr(state, "babel_locale", None), translations)
+    return translations
+
+
 def init_app(app: Flask) -> None:
     from tsunagi.web.extensions import babel
 
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=select_locale)
+    # The templates' gettext: Flask-Babel's looks the catalog up again for every message
+    # (a fifth of the inbox page's time, bench/stall.py); this one once per locale a
+    # request renders in.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _catalog().ugettext(s),
+        ngettext=lambda s, p, n: _catalog().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _catalog().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _catalog().unpgettext(c, s, p, n),
+    )
     app.jinja_env.globals["LOCALES"] = LOCALES
     app.jinja_env.globals.update(STATUS_LABELS=STATUS_LABELS, ACTION_LABELS=ACTION_LABELS,
                                  OUTCOME_LABELS=OUTCOME_LABELS, RETURN_REASONS=RETURN_REASONS)
