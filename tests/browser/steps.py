@@ -83,3 +83,14 @@ def intake_named(session, name: str):
     from tsunagi.domain.models import Intake
 
     return next((i for i in session.scalars(select(Intake).order_by(Intake.created_at.desc())) if i.name == name), None)
+
+
+def offline_for_this_document(context) -> None:
+    """Take `context` offline again for the document it shows now. Chromium 150 (with
+    Playwright 1.65) gives a document loaded while the context is offline
+    `navigator.onLine` true, though its requests fail; the document that was open when the
+    context went offline reads false. Toggling sets it for the new document too, as a
+    phone opened without a network reads false. The app's "online" handler runs between
+    the two (a send of an empty queue asks the server nothing)."""
+    context.set_offline(False)
+    context.set_offline(True)

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.browser.steps import answer_default_form, choose
+from tests.browser.steps import answer_default_form, choose, offline_for_this_document
 from tsunagi.domain.models import Consent, Intake, SessionToken
 
 pytestmark = pytest.mark.browser
@@ -103,6 +103,7 @@ def test_three_intakes_taken_offline_are_sent_once_when_back_online(live_server,
     page.goto(f"{live_server.url}/outreach/")
     page.wait_for_url(f"{live_server.url}/outreach/en/")
     page.locator("#home").wait_for(state="visible")
+    offline_for_this_document(context)
     expect(page.locator("#connection")).to_have_text("Offline")
     names = ["Aiko Offline", "Bao Offline", "Carla Offline"]
     for i, name in enumerate(names):
