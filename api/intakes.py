@@ -55,6 +55,12 @@ def submit_intake():
     return idempotent(user, store)
 
 
+# The workers' warm-up rehearses a submit through the API's own code and rolls it back
+# (tsunagi.web.warm.rehearse_submit); no account is needed for a resident's own consent.
+bp.record_once(lambda state: state.app.extensions.__setitem__(
+    "tsunagi.submit_rehearsal", lambda raw: _create_intake(None, raw)[1]))
+
+
 def _refuse(detail: str, **extra) -> None:
     """:raise HTTPException: a 422 problem, which the caller's unit of work rolls back."""
     abort(problem(422, detail, **extra))
