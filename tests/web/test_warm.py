@@ -23,15 +23,20 @@ def counts(engine) -> dict:
         return {t: session.scalar(text(f'SELECT count(*) FROM "{t}"')) for t in tables}
 
 
-def test_warming_fills_caches_writes_nothing_and_keeps_no_connection(tmp_path, caplog):
+def demo_app(tmp_path):
+    """A migrated database with the demo municipality (engine) and an app served from it."""
     url = f"sqlite:///{tmp_path / 'warm.sqlite3'}"
     upgrade(url)
     engine = make_engine(url)
     with Session(engine) as session:
         municipality.apply(session, municipality.load_file(municipality.DEMO_FILE))
         session.commit()
+    return engine, create_app({"DATABASE_URL": url, "TESTING": True})
+
+
+def test_warming_fills_caches_writes_nothing_and_keeps_no_connection(tmp_path, caplog):
+    engine, app = demo_app(tmp_path)
     before = counts(engine)
-    app = create_app({"DATABASE_URL": url, "TESTING": True})
     served = app.extensions["tsunagi.db"].kw["bind"]
     with caplog.at_level(logging.WARNING):
         warm_master(app)
@@ -57,13 +62,7 @@ def test_warming_fills_caches_writes_nothing_and_keeps_no_connection(tmp_path, c
 
 
 def test_a_rehearsed_submit_keeps_nothing(tmp_path):
-    url = f"sqlite:///{tmp_path / 'rehearse.sqlite3'}"
-    upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        municipality.apply(session, municipality.load_file(municipality.DEMO_FILE))
-        session.commit()
-    app = create_app({"DATABASE_URL": url, "TESTING": True})
+    engine, app = demo_app(tmp_path)
     assert rehearse_submit(app)  # once for the write-once rows (consent text, pepper)
     before = counts(engine)
     assert rehearse_submit(app)
